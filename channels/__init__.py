@@ -1,0 +1,32 @@
+"""Channel adapters, one per provider, behind the interface in `channels.base`.
+
+`ADAPTERS` maps a crm channel (sms, email, zalo, ...) to the adapter classes that can
+carry it, in order of preference; `for_channel` returns the first one configured.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from channels.base import ChannelAdapter, NotConfigured
+
+ADAPTERS: dict[str, list[type[ChannelAdapter]]] = {}
+
+
+def register(cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
+    ADAPTERS.setdefault(cls.channel, []).append(cls)
+    return cls
+
+
+def for_channel(channel: str, settings: Mapping[str, Any]) -> ChannelAdapter:
+    """The configured adapter for `channel`; raises NotConfigured when there is none."""
+    for cls in ADAPTERS.get(channel, []):
+        adapter = cls(settings)
+        if adapter.is_configured():
+            return adapter
+    raise NotConfigured(channel)
+
+
+def status(settings: Mapping[str, Any]) -> dict[str, bool]:
+    """{channel: configured?} for the settings page."""
+    return {channel: any(cls(settings).is_configured() for cls in classes)
+            for channel, classes in ADAPTERS.items()}

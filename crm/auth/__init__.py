@@ -1,0 +1,1 @@
+"""Authentication: login, logout, language, users."""

@@ -1,0 +1,1 @@
+"""Cross-cutting helpers with no domain rules: text, phones, time, audit, jobs, scoping."""

@@ -1,0 +1,106 @@
+"""Finding customers and tickets: exact look-ups first, then accent-insensitive search.
+
+Search never scans text with LIKE: PostgreSQL matches a stored `tsvector` (GIN), SQLite an
+FTS5 table, both over accent-folded text ("nguyen van a" finds "Nguyễn Văn A").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from crm.core.permissions import customer_visible, ticket_visible
+from crm.core.phones import try_normalise_phone
+from crm.core.text import fts5_query, pg_tsquery, tokens
+from crm.extensions import db
+from crm.models import ContactKind, ContactPoint, Contract, Customer, Meter, Ticket
+
+TICKET_CODE = re.compile(r"^YC\d{4}-\d{6,}$", re.IGNORECASE)
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class SearchResult:
+    query: str
+    exact_ticket: Ticket | None = None
+    customers: list[Customer] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    exact: bool = False                   #: found by code, phone, e-mail or meter
+
+    @property
+    def redirect_target(self):
+        """The one hit an exact look-up found, to open directly."""
+        if self.exact_ticket is not None:
+            return self.exact_ticket
+        if len(self.customers) == 1 and not self.tickets and self.exact:
+            return self.customers[0]
+        return None
+
+
+def _fts_match(table: str, words: list[str]):
+    """A WHERE clause: rows of `table` whose folded text has every word (last one as prefix)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.text(f"{table}.search_tsv @@ to_tsquery('simple', :tsq)").bindparams(
+            tsq=pg_tsquery(words))
+    return sa.text(f"{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fq)"
+                   ).bindparams(fq=fts5_query(words))
+
+
+def exact_customers(user, q: str) -> list[Customer]:
+    """Customers whose code, phone, e-mail, meter serial or contract number is exactly `q`."""
+    text = q.strip()
+    conditions = [sa.func.upper(Customer.code) == text.upper(),
+                  Customer.id.in_(sa.select(Contract.customer_id).join(Meter)
+                                  .where(Meter.serial == text)),
+                  Customer.id.in_(sa.select(Contract.customer_id)
+                                  .where(Contract.number == text))]
+    contacts = [(ContactKind.EMAIL, text.lower())]
+    if phone := try_normalise_phone(text):
+        contacts.append((ContactKind.PHONE, phone))
+    for kind, value in contacts:
+        conditions.append(Customer.id.in_(sa.select(ContactPoint.customer_id).where(
+            ContactPoint.kind == kind, ContactPoint.value == value)))
+    query = (sa.select(Customer).where(customer_visible(user), sa.or_(*conditions))
+             .options(joinedload(Customer.ward)).limit(SEARCH_LIMIT))
+    return db.session.scalars(query).unique().all()
+
+
+def find_ticket_by_code(user, code: str) -> Ticket | None:
+    return db.session.scalar(sa.select(Ticket).where(ticket_visible(user),
+                                                     Ticket.code == code.strip().upper()))
+
+
+def search_customers(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Customer]:
+    query = (sa.select(Customer).where(customer_visible(user), _fts_match("customers", words))
+             .options(joinedload(Customer.ward)).order_by(Customer.id.desc()).limit(limit))
+    return db.session.scalars(query).unique().all()
+
+
+def search_tickets(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Ticket]:
+    query = (sa.select(Ticket).where(ticket_visible(user), _fts_match("tickets", words))
+             .options(joinedload(Ticket.customer), joinedload(Ticket.district))
+             .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
+    return db.session.scalars(query).unique().all()
+
+
+def search(user, q: str) -> SearchResult:
+    """What the search box finds for `q`, limited to what `user` may see."""
+    result = SearchResult(query=q)
+    text = (q or "").strip()
+    if not text:
+        return result
+    if TICKET_CODE.match(text):
+        result.exact_ticket = find_ticket_by_code(user, text)
+        result.exact = True
+        return result
+    result.customers = exact_customers(user, text)
+    if result.customers:
+        result.exact = True
+        return result
+    words = tokens(text)
+    if words:
+        result.customers = search_customers(user, words)
+        result.tickets = search_tickets(user, words)
+    return result

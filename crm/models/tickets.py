@@ -1,0 +1,220 @@
+"""Phiếu yêu cầu (tickets): the unit of work a district office owns until the result."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Model, StrEnum, Timestamped, UTCDateTime, enum_column, utcnow
+from crm.models.customers import Customer
+from crm.models.org import District, Ward
+from crm.models.users import User
+
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Status(StrEnum):
+    NEW = "new"                            # mới tiếp nhận
+    OPEN = "open"                          # đang xử lý
+    PENDING_CUSTOMER = "pending_customer"  # chờ khách hàng (SLA paused)
+    DEFERRED = "deferred"                  # tạm hoãn (SLA paused)
+    RESOLVED = "resolved"                  # đã giải quyết
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.DEFERRED)
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"     # 1900 calls (Twilio Voice or the PBX)
+    SMS = "sms"
+    EMAIL = "email"
+    ZALO = "zalo"
+    TELEGRAM = "telegram"
+    WEB = "web"             # web form / portal
+    COUNTER = "counter"     # tại quầy giao dịch (walk-in)
+    SYSTEM = "system"       # created by the back office (e.g. consumption check)
+
+
+class Ticket(Timestamped, Model):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)   #: YC2611-000123
+    type: Mapped[str] = mapped_column(sa.String(32))                #: a workflow name
+    subtype: Mapped[str | None] = mapped_column(sa.String(32))
+    status: Mapped[Status] = enum_column(Status, default=Status.NEW)
+    step: Mapped[str | None] = mapped_column(sa.String(32))
+    priority: Mapped[Priority] = enum_column(Priority, default=Priority.NORMAL)
+    channel: Mapped[Channel] = enum_column(Channel)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"))
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)       #: workflow fields
+    result: Mapped[str | None] = mapped_column(sa.Text)              #: kết quả on close
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    district: Mapped[District | None] = relationship()
+    ward: Mapped[Ward | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    sla: Mapped["TicketSla | None"] = relationship(back_populates="ticket", uselist=False)
+
+    __table_args__ = (
+        # The inbox lists: newest activity first, keyset on (updated_at, id).
+        sa.Index("ix_tickets_activity", "updated_at", "id"),
+        sa.Index("ix_tickets_district_activity", "district_id", "updated_at", "id"),
+        sa.Index("ix_tickets_assignee_activity", "assignee_id", "updated_at", "id"),
+        sa.Index("ix_tickets_status_activity", "status", "updated_at", "id"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TicketSla(Model):
+    """The SLA clock of one ticket, kept narrow so sweeps never rewrite the wide ticket row."""
+
+    __tablename__ = "ticket_sla"
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    policy_key: Mapped[str | None] = mapped_column(sa.String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_paused: Mapped[bool] = mapped_column(default=False)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="sla")
+
+
+class TicketCounter(Model):
+    """The last sequence number used for ticket codes of one month (YYMM)."""
+
+    __tablename__ = "ticket_counters"
+
+    period: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Message(Model):
+    """One message of a ticket's thread, on any channel, in either direction."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    channel: Mapped[Channel] = enum_column(Channel)
+    direction: Mapped[Direction] = enum_column(Direction)
+    #: the provider's id (MessageSid, Message-ID, Zalo msg_id, ...): a redelivery is stored once
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(255))
+    #: the customer's address on this channel: who sent an inbound, who gets an outbound
+    address: Mapped[str | None] = mapped_column(sa.String(254))
+    display_name: Mapped[str | None] = mapped_column(sa.String(200))
+    subject: Mapped[str | None] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")          #: plain text
+    body_html: Mapped[str | None] = mapped_column(sa.Text)          #: sanitised HTML
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    status: Mapped[DeliveryStatus] = enum_column(DeliveryStatus, default=DeliveryStatus.RECEIVED)
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket | None] = relationship()
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message",
+                                                           order_by="Attachment.id")
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "provider_message_id", name="uq_messages_provider_id"),
+        sa.Index("ix_messages_ticket", "ticket_id", "id"),
+        sa.Index("ix_messages_customer", "customer_id", "id"),
+    )
+
+
+class Note(Model):
+    """Ghi chú nội bộ (internal note): never sent to the customer."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="note",
+                                                           order_by="Attachment.id")
+
+
+class Attachment(Model):
+    """A file stored outside the web root under its SHA-256; served only through a checked view."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                                  index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id",
+                                                                 ondelete="CASCADE"), index=True)
+    note_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notes.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(127))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Message | None] = relationship(back_populates="attachments")
+    note: Mapped[Note | None] = relationship(back_populates="attachments")
+
+
+class CannedReply(Timestamped, Model):
+    """Câu trả lời mẫu: a saved answer with {placeholders}, inserted by its shortcut."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shortcut: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    is_active: Mapped[bool] = mapped_column(default=True)

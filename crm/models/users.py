@@ -1,0 +1,65 @@
+"""Staff accounts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.models.base import Model, StrEnum, Timestamped, UTCDateTime, enum_column
+from crm.models.org import District
+
+
+class Role(StrEnum):
+    AGENT = "agent"                    # giao dịch viên at the care centre
+    DISTRICT_STAFF = "district_staff"  # nhân viên Điện lực, bound to one district
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+# scrypt with werkzeug's defaults (n=2**15, r=8, p=1): memory-hard, salted.
+PASSWORD_METHOD = "scrypt"
+
+
+class User(UserMixin, Timestamped, Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = enum_column(Role)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    district: Mapped[District | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("role != 'district_staff' OR district_id IS NOT NULL",
+                           name="district_staff_has_district"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_district_scoped(self) -> bool:
+        return self.role == Role.DISTRICT_STAFF
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -1,0 +1,135 @@
+"""Creating and changing tickets. Services flush, never commit: the caller owns the transaction."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+import workflows
+from crm.core import audit
+from crm.core.db import insert_or_nothing
+from crm.core.timefmt import month_code
+from crm.extensions import db
+from crm.models import (Channel, Customer, District, Note, Priority, Role, Status, Ticket,
+                        TicketCounter, User, Ward, utcnow)
+
+
+class TicketError(ValueError):
+    """A change that the ticket's rules do not allow; the message says why."""
+
+
+def next_code(at: datetime | None = None) -> str:
+    """`YC<yymm>-<sequence>`: the sequence restarts each month; safe across workers."""
+    period = month_code(at or utcnow())
+    db.session.execute(insert_or_nothing(TicketCounter, {"period": period, "last_value": 0},
+                                         conflict=["period"]))
+    value = db.session.execute(
+        sa.update(TicketCounter).where(TicketCounter.period == period)
+        .values(last_value=TicketCounter.last_value + 1)
+        .returning(TicketCounter.last_value)).scalar_one()
+    return f"YC{period}-{value:06d}"
+
+
+def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subject: str,
+                  subtype: str | None = None, description: str | None = None,
+                  ward: Ward | None = None, district: District | None = None,
+                  priority: Priority | str | None = None, details: dict | None = None,
+                  actor: User | None = None, actor_label: str | None = None) -> Ticket:
+    """Open a ticket routed to the ward's district (or the one given); raises TicketError."""
+    try:
+        workflow = workflows.get(type)
+        subtype = workflow.validate_subtype(subtype)
+    except (KeyError, ValueError) as exc:
+        raise TicketError(f"unknown ticket type or subtype: {type}/{subtype}") from exc
+    ward = ward or customer.ward
+    district = district or (ward.district if ward else None)
+    ticket = Ticket(code=next_code(), type=type, subtype=subtype, channel=Channel(channel),
+                    subject=subject.strip()[:300], description=description,
+                    customer=customer, ward=ward, district=district,
+                    priority=Priority(priority or workflow.default_priority),
+                    status=Status.NEW, step=workflow.first_step(), details=details or {},
+                    created_by=actor)
+    db.session.add(ticket)
+    db.session.flush()
+    audit.record("ticket", ticket.id, "created",
+                 {"code": [None, ticket.code], "type": [None, type],
+                  "district": [None, district.code if district else None]},
+                 ticket_id=ticket.id, actor=actor, actor_label=actor_label)
+    return ticket
+
+
+def touch(ticket: Ticket) -> None:
+    """Mark new activity, so the ticket moves to the top of every inbox."""
+    ticket.updated_at = utcnow()
+
+
+def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
+                  result: str | None = None) -> dict:
+    """Move a ticket to another status; resolving needs a result. Returns the changes."""
+    status = Status(status)
+    if status in (Status.RESOLVED, Status.CLOSED) and not (result or ticket.result):
+        raise TicketError("a result is required to resolve or close a ticket")
+    now = utcnow()
+    changes = audit.diff(ticket, status=status)
+    if result:
+        changes |= audit.diff(ticket, result=result)
+    if status == Status.RESOLVED and ticket.resolved_at is None:
+        ticket.resolved_at = now
+    if status == Status.CLOSED and ticket.closed_at is None:
+        ticket.closed_at = now
+    if status in (Status.NEW, Status.OPEN):
+        ticket.resolved_at = ticket.closed_at = None
+    if changes:
+        touch(ticket)
+        audit.record("ticket", ticket.id, "status_changed", changes, ticket_id=ticket.id,
+                     actor=actor)
+    return changes
+
+
+def can_be_assigned(ticket: Ticket, user: User) -> bool:
+    """District staff work only their own district's tickets; centre roles work any."""
+    if not user.is_active:
+        return False
+    if user.role == Role.DISTRICT_STAFF:
+        return ticket.district_id == user.district_id
+    return True
+
+
+def assign(ticket: Ticket, assignee: User | None, *, actor: User | None) -> dict:
+    """Give the ticket to a user (or nobody); raises TicketError for an ineligible user."""
+    if assignee is not None and not can_be_assigned(ticket, assignee):
+        raise TicketError("this user cannot work tickets of this district")
+    changes = audit.diff(ticket, assignee_id=assignee.id if assignee else None)
+    if changes:
+        changes["assignee_id"] = [changes["assignee_id"][0], assignee.username if assignee
+                                  else None]
+        touch(ticket)
+        audit.record("ticket", ticket.id, "assigned", changes, ticket_id=ticket.id, actor=actor)
+    return changes
+
+
+def transfer(ticket: Ticket, district: District, *, actor: User | None, reason: str) -> dict:
+    """Hand the ticket to another district office, keeping its history; needs a reason."""
+    if not reason.strip():
+        raise TicketError("a reason is required to transfer a ticket")
+    if ticket.district_id == district.id:
+        raise TicketError("the ticket already belongs to this district")
+    old = ticket.district.code if ticket.district else None
+    ticket.district, ticket.district_id = district, district.id
+    if ticket.assignee and not can_be_assigned(ticket, ticket.assignee):
+        ticket.assignee = None
+    touch(ticket)
+    changes = {"district": [old, district.code], "reason": [None, reason.strip()]}
+    audit.record("ticket", ticket.id, "transferred", changes, ticket_id=ticket.id, actor=actor)
+    return changes
+
+
+def add_note(ticket: Ticket, body: str, *, actor: User | None) -> Note:
+    """An internal note: visible to staff only, never sent to the customer."""
+    note = Note(ticket_id=ticket.id, author=actor, body=body.strip())
+    db.session.add(note)
+    db.session.flush()
+    touch(ticket)
+    audit.record("ticket", ticket.id, "note_added", {"note": [None, note.id]},
+                 ticket_id=ticket.id, actor=actor)
+    return note

@@ -1,0 +1,150 @@
+"""Fixtures: one throw-away database per run, built by the migrations; a rolled-back
+transaction per test; real Redis on a private database number; no network, no SMTP."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from crm import create_app
+from crm.config import _normalise_db_url
+from crm.extensions import db
+from tests import factories
+
+BASE_URL = os.environ.get("DATABASE_URL", "")
+IS_POSTGRES = BASE_URL.startswith(("postgres", "postgresql"))
+
+
+def _create_database(tmp_dir: Path) -> tuple[str, callable]:
+    """A new, empty database for this run, and the function that drops it."""
+    if not IS_POSTGRES:
+        return f"sqlite:///{tmp_dir / 'test.db'}", lambda: None
+    server = sa.make_url(_normalise_db_url(BASE_URL))
+    name = f"cskh_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url, drop = _create_database(tmp_path_factory.mktemp("db"))
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RUN_PERIODIC_THREAD": False,
+        "SERVER_NAME": "cskh.test",
+        "PUBLIC_BASE_URL": "http://cskh.test",
+        "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
+        "CHANNELS": {},
+    })
+    app.extensions.pop("cskh_redis", None)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture
+def db_session(app):
+    """The test's session, inside a transaction that is rolled back afterwards.
+
+    Code under test may commit: commits release a savepoint of the outer transaction.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed_db(app):
+    """For tests that need other connections to see their data: truncates every table after."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+def make(db_session):
+    """The factories, bound to the test session: `make.customer(name=...)`."""
+    return factories.Factories(db_session)
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form: `login(user)`."""
+    def _login(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+    return _login
+
+
+@pytest.fixture
+def redis_conn():
+    """Real Redis (REDIS_URL) on database 15, flushed around the test; skipped without Redis."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    from redis import Redis
+
+    conn = Redis.from_url(url, db=15)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any connection outside loopback fails the test: providers are stubbed at the HTTP layer."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") \
+                and not host.startswith("/"):
+            raise RuntimeError(f"network access to {address!r} in a test")
+        return real_connect(sock, address)
+    monkeypatch.setattr(socket.socket, "connect", guarded)
