@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 
 from crm import labels
@@ -19,6 +19,7 @@ ERRORS = {
     405: lambda: _("Phương thức không được hỗ trợ."),
     413: lambda: _("Tệp hoặc nội dung gửi lên quá lớn."),
     429: lambda: _("Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút."),
+    500: lambda: _("Hệ thống gặp lỗi. Vui lòng thử lại; nếu vẫn lỗi, báo bộ phận CNTT."),
 }
 
 
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=timefmt.fmt_date, datetime=timefmt.fmt_datetime, time=timefmt.fmt_time,
         money=timefmt.fmt_money, iso=timefmt.iso, phone=phones.national)
-    app.jinja_env.globals.update(label=labels.label)
+    app.jinja_env.globals.update(label=labels.label, get_locale=get_locale)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

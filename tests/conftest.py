@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
 
 from crm import create_app
 from crm.config import _normalise_db_url
@@ -65,6 +67,13 @@ def app(database_url, tmp_path_factory):
     return app
 
 
+class ConnectionBoundSession(Session):
+    """Flask-SQLAlchemy's session picks an engine per table; the test's must use its connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return bind if bind is not None else self.bind
+
+
 @pytest.fixture
 def db_session(app):
     """The test's session, inside a transaction that is rolled back afterwards.
@@ -76,7 +85,8 @@ def db_session(app):
         outer = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"})
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": ConnectionBoundSession})
         try:
             yield db.session
         finally:
@@ -107,8 +117,25 @@ def make(db_session):
     return factories.Factories(db_session)
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context, `g` and session, as in production.
+
+    The test's pending changes are flushed first (the request's session shares the test's
+    connection, so it sees them) and the test's objects are expired afterwards, so they
+    show what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.flush()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app, db_session):
+    app.test_client_class = RequestScopedClient
     return app.test_client()
 
 

@@ -13,7 +13,7 @@ from flask import abort
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.models import Customer, Role, Ticket, Ward
+from crm.models import Customer, Message, Role, Ticket, Ward
 
 
 def tickets_for(user) -> sa.Select:
@@ -39,6 +39,14 @@ def customer_visible(user):
     has_ticket = sa.exists().where(Ticket.customer_id == Customer.id,
                                    Ticket.district_id == user.district_id)
     return sa.or_(in_wards, has_ticket)
+
+
+def message_visible(user):
+    """A WHERE clause on messages: district staff see those with no ticket or on their tickets."""
+    if not user.is_district_scoped:
+        return sa.true()
+    return sa.or_(Message.ticket_id.is_(None),
+                  sa.exists().where(Ticket.id == Message.ticket_id, ticket_visible(user)))
 
 
 def customers_for(user) -> sa.Select:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from crm.extensions import db
 from crm.models import Attachment
@@ -49,10 +50,10 @@ def store(data: bytes, filename: str, content_type: str | None = None, **links) 
     """Write the file (deduplicated by content) and add its Attachment row; raises AttachmentRejected."""
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     if len(data) > limit:
-        raise AttachmentRejected(f"file larger than {limit // (1024 * 1024)} MB")
+        raise AttachmentRejected(_("Tệp lớn hơn %(mb)s MB, không lưu được.", mb=limit // (1024 * 1024)))
     kind = _content_type(filename, content_type)
     if kind not in ALLOWED_TYPES:
-        raise AttachmentRejected(f"file type {kind} is not accepted")
+        raise AttachmentRejected(_("Không nhận loại tệp %(kind)s.", kind=kind))
     digest = hashlib.sha256(data).hexdigest()
     path = path_for(digest)
     if not path.exists():

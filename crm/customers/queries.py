@@ -1,4 +1,4 @@
-"""Finding customers and tickets: exact look-ups first, then accent-insensitive search.
+"""Finding customers and tickets, and what the customer 360 page shows of one customer.
 
 Search never scans text with LIKE: PostgreSQL matches a stored `tsvector` (GIN), SQLite an
 FTS5 table, both over accent-folded text ("nguyen van a" finds "Nguyễn Văn A").
@@ -9,16 +9,19 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from crm.core.permissions import customer_visible, ticket_visible
+from crm.core.permissions import customer_visible, customers_for, message_visible, ticket_visible
 from crm.core.phones import try_normalise_phone
 from crm.core.text import fts5_query, pg_tsquery, tokens
 from crm.extensions import db
-from crm.models import ContactKind, ContactPoint, Contract, Customer, Meter, Ticket
+from crm.models import (ContactKind, ContactPoint, Contract, Customer, Message, Meter, Reading,
+                        Ticket)
 
 TICKET_CODE = re.compile(r"^YC\d{4}-\d{6,}$", re.IGNORECASE)
 SEARCH_LIMIT = 20
+TIMELINE_SIZE = 30
+READINGS_SHOWN = 13
 
 
 @dataclass
@@ -51,7 +54,7 @@ def _fts_match(table: str, words: list[str]):
 def exact_customers(user, q: str) -> list[Customer]:
     """Customers whose code, phone, e-mail, meter serial or contract number is exactly `q`."""
     text = q.strip()
-    conditions = [sa.func.upper(Customer.code) == text.upper(),
+    conditions = [Customer.code == text.upper(),              # codes are stored upper-case
                   Customer.id.in_(sa.select(Contract.customer_id).join(Meter)
                                   .where(Meter.serial == text)),
                   Customer.id.in_(sa.select(Contract.customer_id)
@@ -68,17 +71,20 @@ def exact_customers(user, q: str) -> list[Customer]:
 
 
 def find_ticket_by_code(user, code: str) -> Ticket | None:
+    """The ticket `user` may see with this code (any case), if any."""
     return db.session.scalar(sa.select(Ticket).where(ticket_visible(user),
                                                      Ticket.code == code.strip().upper()))
 
 
 def search_customers(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Customer]:
+    """Customers `user` may see whose folded name or address has every word, newest first."""
     query = (sa.select(Customer).where(customer_visible(user), _fts_match("customers", words))
              .options(joinedload(Customer.ward)).order_by(Customer.id.desc()).limit(limit))
     return db.session.scalars(query).unique().all()
 
 
 def search_tickets(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Ticket]:
+    """Tickets `user` may see whose folded text has every word, latest activity first."""
     query = (sa.select(Ticket).where(ticket_visible(user), _fts_match("tickets", words))
              .options(joinedload(Ticket.customer), joinedload(Ticket.district))
              .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
@@ -104,3 +110,49 @@ def search(user, q: str) -> SearchResult:
         result.customers = search_customers(user, words)
         result.tickets = search_tickets(user, words)
     return result
+
+
+def find_customer_by_code(user, code: str) -> Customer | None:
+    """The customer `user` may see with exactly this (upper-case) code, if any."""
+    return db.session.scalar(customers_for(user).where(Customer.code == code))
+
+
+def find_first_phones(customers: list[Customer]) -> dict[int, str]:
+    """The first phone of each listed customer by customer id, in one query."""
+    if not customers:
+        return {}
+    rows = db.session.execute(
+        sa.select(ContactPoint.customer_id, ContactPoint.value)
+        .where(ContactPoint.customer_id.in_([c.id for c in customers]),
+               ContactPoint.kind == ContactKind.PHONE)
+        .order_by(ContactPoint.id.desc()))
+    # Newest first, so the oldest phone of each customer is the one left in the dict.
+    return {customer_id: value for customer_id, value in rows}
+
+
+def list_contracts(customer: Customer) -> list[Contract]:
+    """The customer's contracts, oldest first, with their meters loaded alongside."""
+    return db.session.scalars(sa.select(Contract).where(Contract.customer_id == customer.id)
+                              .options(selectinload(Contract.meters))
+                              .order_by(Contract.id)).all()
+
+
+def list_messages(user, customer: Customer, *, before: int | None = None,
+                  size: int = TIMELINE_SIZE) -> tuple[list[Message], int | None]:
+    """One keyset page of the messages `user` may see, newest first, and the next `before`."""
+    query = (sa.select(Message)
+             .where(Message.customer_id == customer.id, message_visible(user))
+             .options(joinedload(Message.ticket))
+             .order_by(Message.id.desc()).limit(size + 1))
+    if before:
+        query = query.where(Message.id < before)
+    rows = db.session.scalars(query).all()
+    older = rows[size - 1].id if len(rows) > size else None
+    return rows[:size], older
+
+
+def list_readings(customer: Customer, limit: int = READINGS_SHOWN) -> list[Reading]:
+    """The customer's last `limit` meter readings, oldest first."""
+    rows = db.session.scalars(sa.select(Reading).where(Reading.customer_id == customer.id)
+                              .order_by(Reading.period.desc()).limit(limit)).all()
+    return rows[::-1]

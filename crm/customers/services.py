@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from crm.core import audit
 from crm.core.db import insert_ignoring_conflicts
-from crm.core.phones import normalise_phone
+from crm.core.phones import national, normalise_phone
 from crm.extensions import db
 from crm.models import ContactKind, ContactPoint, Customer, Message, Ticket, utcnow
 
@@ -60,7 +60,8 @@ def identify(kind: ContactKind | str, value: str, display_name: str | None = Non
     if (contact := find_contact(kind, value)) is not None:
         return contact.customer
     with db.session.begin_nested() as savepoint:
-        customer = Customer(name=(display_name or value)[:200], is_provisional=True)
+        shown = national(value) if ContactKind(kind) == ContactKind.PHONE else value
+        customer = Customer(name=(display_name or shown)[:200], is_provisional=True)
         db.session.add(customer)
         db.session.flush()
         contact_id = insert_ignoring_conflicts(
@@ -86,6 +87,7 @@ def link(provisional: Customer, customer: Customer) -> Customer:
                            .values(customer_id=customer.id))
     audit.record("customer", customer.id, "linked",
                  {"provisional": [provisional.id, None], "name": [provisional.name, None]})
+    db.session.expire(provisional)      # its collections moved away with the bulk updates
     db.session.delete(provisional)
     db.session.flush()
     db.session.expire(customer)

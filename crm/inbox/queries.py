@@ -17,13 +17,15 @@ from crm.extensions import db
 from crm.models import OPEN_STATUSES, Customer, Status, Ticket
 
 PAGE_SIZE = 50
+#: The default list: every status that still needs work (new, open, waiting, deferred).
+ACTIVE = "active"
 #: Counts stop here and show "1000+": exact counts over millions of rows cost too much.
 COUNT_CAP = 1000
 
 
 @dataclass
 class Filters:
-    status: str | None = "open"          #: a Status value, "open" (every open status) or None
+    status: str | None = ACTIVE          #: a Status value, ACTIVE (every open status) or None
     type: str | None = None
     channel: str | None = None
     district_id: int | None = None
@@ -35,13 +37,14 @@ class Filters:
         def _int(name):
             value = args.get(name, "")
             return int(value) if value.isdigit() else None
-        return cls(status=args.get("status", "open") or None, type=args.get("type") or None,
+        status = args.get("status", ACTIVE)
+        return cls(status=None if status in ("", "all") else status, type=args.get("type") or None,
                    channel=args.get("channel") or None, district_id=_int("district"),
                    assignee=args.get("assignee") or None, unrouted=args.get("unrouted") == "1")
 
     def where(self, user) -> list:
         clauses = [ticket_visible(user)]
-        if self.status == "open":
+        if self.status == ACTIVE:
             clauses.append(Ticket.status.in_(OPEN_STATUSES))
         elif self.status in Status.values():
             clauses.append(Ticket.status == Status(self.status))
@@ -88,8 +91,9 @@ class Page:
 
 def _with_relations(query: sa.Select) -> sa.Select:
     """Everything a list row shows, loaded with the page (no query per row)."""
-    return query.options(joinedload(Ticket.customer), joinedload(Ticket.district),
-                         joinedload(Ticket.assignee), joinedload(Ticket.sla))
+    return query.options(joinedload(Ticket.customer).selectinload(Customer.contact_points),
+                         joinedload(Ticket.district), joinedload(Ticket.assignee),
+                         joinedload(Ticket.sla))
 
 
 def ticket_page(user, filters: Filters, cursor: str | None = None,

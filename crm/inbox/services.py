@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from crm.core import audit, queue
+from crm.labels import label
 from crm.extensions import db
 from crm.models import (Channel, ContactKind, ContactPoint, DeliveryStatus, Direction, Message,
                         Ticket, User, utcnow)
@@ -34,7 +36,8 @@ def _contact_for(ticket: Ticket, channel: Channel) -> ContactPoint:
         ContactPoint.customer_id == ticket.customer_id, ContactPoint.kind == kind)
         .order_by(ContactPoint.id.desc()).limit(1)) if kind else None
     if contact is None:
-        raise ReplyError(f"the customer has no {channel} address")
+        raise ReplyError(_("Khách hàng chưa có địa chỉ liên lạc trên kênh %(channel)s.",
+                           channel=label("channel", channel)))
     return contact
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 import workflows
 from crm.core import audit
@@ -15,7 +16,7 @@ from crm.models import (Channel, Customer, District, Note, Priority, Role, Statu
 
 
 class TicketError(ValueError):
-    """A change that the ticket's rules do not allow; the message says why."""
+    """A change that the ticket's rules do not allow; the message says why, in the user's language."""
 
 
 def next_code(at: datetime | None = None) -> str:
@@ -40,7 +41,8 @@ def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subj
         workflow = workflows.get(type)
         subtype = workflow.validate_subtype(subtype)
     except (KeyError, ValueError) as exc:
-        raise TicketError(f"unknown ticket type or subtype: {type}/{subtype}") from exc
+        raise TicketError(_("Loại yêu cầu không hợp lệ: %(kind)s/%(subtype)s", kind=type,
+                           subtype=subtype or "")) from exc
     ward = ward or customer.ward
     district = district or (ward.district if ward else None)
     ticket = Ticket(code=next_code(), type=type, subtype=subtype, channel=Channel(channel),
@@ -68,7 +70,7 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
     """Move a ticket to another status; resolving needs a result. Returns the changes."""
     status = Status(status)
     if status in (Status.RESOLVED, Status.CLOSED) and not (result or ticket.result):
-        raise TicketError("a result is required to resolve or close a ticket")
+        raise TicketError(_("Cần nhập kết quả khi giải quyết hoặc đóng phiếu."))
     now = utcnow()
     changes = audit.diff(ticket, status=status)
     if result:
@@ -98,7 +100,7 @@ def can_be_assigned(ticket: Ticket, user: User) -> bool:
 def assign(ticket: Ticket, assignee: User | None, *, actor: User | None) -> dict:
     """Give the ticket to a user (or nobody); raises TicketError for an ineligible user."""
     if assignee is not None and not can_be_assigned(ticket, assignee):
-        raise TicketError("this user cannot work tickets of this district")
+        raise TicketError(_("Người này không xử lý được phiếu của Điện lực này."))
     changes = audit.diff(ticket, assignee_id=assignee.id if assignee else None)
     if changes:
         changes["assignee_id"] = [changes["assignee_id"][0], assignee.username if assignee
@@ -111,9 +113,9 @@ def assign(ticket: Ticket, assignee: User | None, *, actor: User | None) -> dict
 def transfer(ticket: Ticket, district: District, *, actor: User | None, reason: str) -> dict:
     """Hand the ticket to another district office, keeping its history; needs a reason."""
     if not reason.strip():
-        raise TicketError("a reason is required to transfer a ticket")
+        raise TicketError(_("Cần nhập lý do chuyển phiếu."))
     if ticket.district_id == district.id:
-        raise TicketError("the ticket already belongs to this district")
+        raise TicketError(_("Phiếu đã thuộc Điện lực này."))
     old = ticket.district.code if ticket.district else None
     ticket.district, ticket.district_id = district, district.id
     if ticket.assignee and not can_be_assigned(ticket, ticket.assignee):

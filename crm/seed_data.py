@@ -1,0 +1,318 @@
+"""Static material of the demo set: organisation, Vietnamese names and addresses, ticket stories.
+
+Plain data only; `crm.seed` draws from it with a seeded random generator.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+PROVINCE = "Thành phố Đà Nẵng"
+COMPANY = {"code": "PC05", "name": "Công ty TNHH MTV Điện lực Đà Nẵng", "hotline": "19001909"}
+
+
+class WardSpec(NamedTuple):
+    name: str
+    area: str                      #: urban | rural
+    places: tuple[str, ...]        #: streets (urban) or villages, thôn (rural)
+
+
+class DistrictSpec(NamedTuple):
+    code: str
+    name: str
+    address: str
+    phone: str                     #: landline, E.164
+    wards: tuple[WardSpec, ...]
+
+
+DISTRICTS = (
+    DistrictSpec("PC05AA", "Điện lực Hải Châu", "35 Phan Đình Phùng, phường Hải Châu, TP. Đà Nẵng",
+                 "+842363821150", (
+        WardSpec("Phường Hải Châu", "urban", ("Bạch Đằng", "Trần Phú", "Lê Lợi",
+                                              "Phan Châu Trinh", "Yên Bái", "Hùng Vương")),
+        WardSpec("Phường Hòa Cường", "urban", ("Núi Thành", "2 Tháng 9", "Xô Viết Nghệ Tĩnh",
+                                               "Lê Thanh Nghị", "Trưng Nữ Vương")),
+        WardSpec("Phường Thanh Khê", "urban", ("Điện Biên Phủ", "Hà Huy Tập", "Lê Duẩn",
+                                               "Trần Cao Vân", "Hải Phòng")),
+        WardSpec("Phường An Khê", "urban", ("Trường Chinh", "Nguyễn Tri Phương", "Hàm Nghi",
+                                            "Phan Thanh")),
+        WardSpec("Phường Cẩm Lệ", "urban", ("Cách Mạng Tháng 8", "Ông Ích Đường", "Trường Sơn",
+                                            "Tôn Đản")),
+        WardSpec("Xã Hòa Tiến", "rural", ("Lệ Sơn Nam", "Yến Nê", "Cẩm Nê", "Dương Sơn")),
+    )),
+    DistrictSpec("PC05BB", "Điện lực Sơn Trà", "2 Ngô Quyền, phường Sơn Trà, TP. Đà Nẵng",
+                 "+842363933125", (
+        WardSpec("Phường Sơn Trà", "urban", ("Ngô Quyền", "Lê Văn Duyệt", "Yết Kiêu", "Vân Đồn",
+                                             "Phạm Văn Đồng")),
+        WardSpec("Phường An Hải", "urban", ("Hồ Nghinh", "Võ Văn Kiệt", "Ngô Thì Sĩ", "Hà Bổng")),
+        WardSpec("Phường Ngũ Hành Sơn", "urban", ("Lê Văn Hiến", "Trần Đại Nghĩa",
+                                                  "Võ Nguyên Giáp", "Huyền Trân Công Chúa")),
+        WardSpec("Phường Hòa Khánh", "urban", ("Tôn Đức Thắng", "Nguyễn Lương Bằng", "Âu Cơ",
+                                               "Hồ Tùng Mậu")),
+        WardSpec("Phường Liên Chiểu", "urban", ("Nguyễn Sinh Sắc", "Nguyễn Tất Thành",
+                                                "Hoàng Thị Loan", "Kinh Dương Vương")),
+        WardSpec("Phường Hải Vân", "urban", ("Nguyễn Văn Cừ", "Hoàng Văn Thái", "Quang Thành")),
+        WardSpec("Xã Bà Nà", "rural", ("Phú Túc", "Tà Lang", "Giàn Bí", "An Sơn")),
+    )),
+    DistrictSpec("PC05CC", "Điện lực Đại Lộc", "Quốc lộ 14B, xã Đại Lộc, TP. Đà Nẵng",
+                 "+842353865207", (
+        WardSpec("Phường Điện Bàn", "urban", ("Trần Nhân Tông", "Mẹ Thứ", "Hùng Vương",
+                                              "Phạm Phú Thứ")),
+        WardSpec("Xã Đại Lộc", "rural", ("Phú Hòa", "Mỹ Hảo", "Quảng Huế", "Phú Lộc")),
+        WardSpec("Xã Hà Nha", "rural", ("Hà Nha", "Tân Hiệp", "Phú Phong")),
+        WardSpec("Xã Thượng Đức", "rural", ("Tà Vạc", "Đại Đồng", "Ba Khe")),
+        WardSpec("Xã Vu Gia", "rural", ("Phú Nham Đông", "Hòa Đông", "Bàu Tròn")),
+        WardSpec("Xã Phú Thuận", "rural", ("Đông Phú", "An Lâm", "Thạnh Phú")),
+    )),
+    DistrictSpec("PC05DD", "Điện lực Nam Giang", "Quốc lộ 14D, xã Thạnh Mỹ, TP. Đà Nẵng",
+                 "+842353858118", (
+        WardSpec("Xã Thạnh Mỹ", "rural", ("Thạnh Mỹ", "Đồng Râm", "Pà Dồn", "Hoa")),
+        WardSpec("Xã Nam Giang", "rural", ("Pà Rồng", "Đắc Ốc", "Công Dồn")),
+        WardSpec("Xã Bến Giằng", "rural", ("Bến Giằng", "Pà Dâm", "Ra Pát")),
+        WardSpec("Xã La Dêê", "rural", ("Đắc Ôn", "Đắc Rế", "Pa Păng")),
+        WardSpec("Xã Đắc Pring", "rural", ("Đắc Pring", "Đắc Nông", "Pêtapoo")),
+        WardSpec("Xã Đông Giang", "rural", ("A Xờ", "Bhơ Hôồng", "Tu Ngung")),
+    )),
+)
+
+#: Family names with their share (%) among Vietnamese, Nguyễn first (~38 %).
+FAMILY_NAMES = (
+    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9), ("Phạm", 7), ("Huỳnh", 4), ("Hoàng", 2),
+    ("Phan", 4), ("Võ", 4), ("Vũ", 1), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 2), ("Hồ", 2),
+    ("Ngô", 2), ("Dương", 1), ("Lý", 1), ("Trương", 2), ("Đoàn", 1), ("Mai", 1), ("Đinh", 1),
+    ("Lương", 1), ("Tôn", 1),
+)
+#: Cơ Tu family names, common in the mountain communes of Nam Giang and Đông Giang.
+HIGHLAND_FAMILY_NAMES = ("A Lăng", "Bríu", "Zơ Râm", "Bhling", "Pơ Loong", "Coor", "Hiên")
+MIDDLE_NAMES = {"m": ("Văn", "Văn", "Văn", "Hữu", "Minh", "Đức", "Quang", "Công", "Thanh",
+                      "Xuân", "Ngọc"),
+                "f": ("Thị", "Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Kim", "Mỹ",
+                      "Phương", "Minh")}
+SECOND_MIDDLE = {"m": ("Anh", "Minh", "Quốc", "Tấn"), "f": ("Thu", "Ngọc", "Kim", "Mỹ")}
+GIVEN_NAMES = {
+    "m": ("An", "Bình", "Cường", "Dũng", "Hùng", "Hải", "Hiếu", "Huy", "Khánh", "Long", "Nam",
+          "Phong", "Phúc", "Quân", "Sơn", "Tài", "Thắng", "Trung", "Tuấn", "Việt", "Vinh",
+          "Lâm", "Đạt", "Tâm", "Hòa", "Lộc", "Thành", "Tín", "Bảo", "Khoa", "Nhân", "Thịnh"),
+    "f": ("Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Loan",
+          "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phượng", "Quyên", "Thảo", "Thủy",
+          "Trang", "Trinh", "Tuyết", "Vân", "Yến", "Hằng", "Hiền", "Nhi", "Diệu", "Sương"),
+}
+#: Mobile prefixes in use since the 2018 renumbering (Viettel, MobiFone, VinaPhone).
+MOBILE_PREFIXES = ("032", "033", "034", "035", "036", "037", "038", "039", "070", "076", "077",
+                   "078", "079", "081", "082", "083", "084", "085", "086", "088", "090", "091",
+                   "093", "094", "096", "097", "098")
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+METER_MODELS = (("EMEC 1 pha", 1), ("Vinasino VSE11", 1), ("Gelex EMIC CE-18", 1),
+                ("Hữu Hồng DDS26", 1), ("Landis+Gyr E350", 3), ("Elster A1700", 3))
+#: Relative consumption per calendar month: central Vietnam's hot season peaks in June–July.
+SEASON = {1: 0.85, 2: 0.8, 3: 0.9, 4: 1.05, 5: 1.2, 6: 1.3, 7: 1.3, 8: 1.2, 9: 1.05, 10: 0.95,
+          11: 0.9, 12: 0.88}
+CUSTOMER_NOTES = ("Người cao tuổi sống một mình, ưu tiên gọi điện trước khi đến.",
+                  "Nhà có người dùng máy thở, báo trước khi cắt điện.",
+                  "Thường vắng nhà ban ngày, hẹn sau 17h.",
+                  "Hộ kinh doanh homestay, cần thông báo lịch cắt điện sớm.")
+
+# (username, full name, role, district code or None, e-mail)
+USERS = (
+    ("admin", "Trần Quốc Bảo", "admin", None, "admin@cskh.example.com"),
+    ("giamsat", "Nguyễn Thị Thanh Hương", "supervisor", None, "giamsat@cskh.example.com"),
+    ("tongdai1", "Lê Thị Mỹ Linh", "agent", None, None),
+    ("tongdai2", "Phạm Minh Quân", "agent", None, None),
+    ("dl.pc05aa", "Võ Văn Thành", "district_staff", "PC05AA", None),
+    ("dl.pc05bb", "Huỳnh Thị Ngọc Ánh", "district_staff", "PC05BB", None),
+    ("dl.pc05cc", "Đặng Công Lộc", "district_staff", "PC05CC", None),
+    ("dl.pc05dd", "A Lăng Văn Thương", "district_staff", "PC05DD", None),
+)
+
+# Câu trả lời mẫu (canned replies): shortcut, title, body with crm.inbox.canned placeholders.
+CANNED_REPLIES = (
+    ("/chao", "Lời chào",
+     "Kính chào Quý khách {ten_khach_hang}. Em là {ten_nhan_vien}, Trung tâm Chăm sóc khách "
+     "hàng điện lực. Em có thể hỗ trợ gì cho Quý khách ạ?"),
+    ("/matdien", "Tiếp nhận báo mất điện",
+     "Điện lực đã tiếp nhận thông tin mất điện của Quý khách (mã phiếu {ma_phieu}). {dien_luc} "
+     "đang cử nhân viên kiểm tra, khắc phục sớm nhất. Mong Quý khách thông cảm."),
+    ("/capdien", "Hướng dẫn cấp điện mới",
+     "Để cấp điện mới, Quý khách chuẩn bị giấy đề nghị mua điện, CCCD và giấy tờ chứng minh "
+     "quyền sử dụng nhà/đất. Thời gian cấp điện hạ áp không quá 3 ngày làm việc ở thành thị, "
+     "5 ngày ở nông thôn, miền núi. Mã phiếu của Quý khách: {ma_phieu}."),
+    ("/hoadon", "Giải thích hóa đơn tăng",
+     "Tiền điện tăng có thể do thời tiết nắng nóng, kỳ hóa đơn nhiều ngày hơn hoặc thiết bị mới. "
+     "{dien_luc} sẽ phúc tra chỉ số công tơ của khách hàng {ma_khach_hang} và trả lời Quý "
+     "khách trong phiếu {ma_phieu}."),
+    ("/camon", "Cảm ơn",
+     "Cảm ơn Quý khách {ten_khach_hang} đã liên hệ Trung tâm Chăm sóc khách hàng ngày {ngay}. "
+     "Chúc Quý khách một ngày tốt lành!"),
+    ("/chuyendl", "Chuyển Điện lực xử lý",
+     "Yêu cầu {ma_phieu} đã được chuyển đến {dien_luc}. Nhân viên Điện lực sẽ liên hệ Quý "
+     "khách; Quý khách có thể gọi {sdt_dien_luc} để được hỗ trợ thêm."),
+    ("/kiemtra", "Hẹn kiểm tra công tơ",
+     "{dien_luc} sẽ cử nhân viên đến kiểm tra hệ thống đo đếm của khách hàng {ma_khach_hang}. "
+     "Nhân viên sẽ gọi điện hẹn giờ trước khi đến (phiếu {ma_phieu})."),
+    ("/bosung", "Đề nghị bổ sung hồ sơ",
+     "Để tiếp tục giải quyết yêu cầu {ma_phieu}, đề nghị Quý khách bổ sung bản chụp CCCD và "
+     "giấy tờ nhà/đất qua Zalo hoặc email, hoặc mang đến {dien_luc}."),
+)
+
+
+class Scenario(NamedTuple):
+    type: str
+    subtype: str | None
+    subject: str
+    text: str                      #: the customer's own words
+    result: str                    #: kết quả when resolved
+    channels: tuple[str, ...] = ()  #: overrides TYPE_CHANNELS
+
+
+SCENARIOS = (
+    Scenario("new_connection", "low_voltage", "Xin cấp điện mới cho nhà ở",
+             "Nhà tôi mới xây xong, cần lắp công tơ 1 pha để dùng điện sinh hoạt. Nhờ Điện lực "
+             "hướng dẫn thủ tục và thời gian cấp điện.",
+             "Đã khảo sát, ký hợp đồng, lắp công tơ 1 pha và đóng điện cho khách hàng."),
+    Scenario("new_connection", "low_voltage", "Đăng ký cấp điện cho nhà trọ",
+             "Tôi xây dãy 6 phòng trọ, muốn đăng ký cấp điện riêng và định mức cho người thuê.",
+             "Đã lắp công tơ và đóng điện; hướng dẫn khách đăng ký định mức theo số người thuê."),
+    Scenario("new_connection", "low_voltage", "Cấp điện cho quán cà phê",
+             "Tôi mở quán cà phê trên mặt bằng thuê, cần cấp điện 3 pha, công suất khoảng 15 kW.",
+             "Đã lắp công tơ 3 pha, ký hợp đồng giá kinh doanh và đóng điện."),
+    Scenario("new_connection", "medium_voltage", "Đăng ký cấp điện trung áp cho xưởng",
+             "Công ty chúng tôi xây xưởng may, công suất dự kiến 400 kVA. Đề nghị Điện lực thỏa "
+             "thuận đấu nối và cấp điện trung áp.",
+             "Đã thỏa thuận đấu nối, nghiệm thu trạm biến áp 400 kVA và đóng điện.",
+             ("email", "counter", "web")),
+    Scenario("new_connection", "medium_voltage", "Thỏa thuận đấu nối trạm 250 kVA cho khách sạn",
+             "Khách sạn đang hoàn thiện, xin thỏa thuận đấu nối trạm biến áp 250 kVA.",
+             "Đã cấp văn bản thỏa thuận đấu nối, hẹn nghiệm thu trạm.", ("email", "counter")),
+    Scenario("contract_change", "change_owner", "Đổi tên chủ hợp đồng mua bán điện",
+             "Tôi mới mua lại căn nhà, muốn sang tên hợp đồng điện qua tên tôi. Cần giấy tờ gì?",
+             "Đã ký hợp đồng mới đứng tên chủ nhà mới, chốt chỉ số công tơ khi chuyển."),
+    Scenario("contract_change", "change_owner", "Sang tên hợp đồng điện do thừa kế",
+             "Bố tôi đã mất, gia đình đề nghị chuyển hợp đồng điện sang tên tôi.",
+             "Đã chuyển hợp đồng sang tên người thừa kế theo giấy tờ đã nộp."),
+    Scenario("contract_change", "renew", "Gia hạn hợp đồng mua bán điện",
+             "Hợp đồng điện nhà tôi hết hạn cuối tháng này, xin gia hạn thêm.",
+             "Đã gia hạn hợp đồng thêm 5 năm."),
+    Scenario("contract_change", "terminate", "Chấm dứt hợp đồng mua bán điện",
+             "Gia đình chuyển vào TP. Hồ Chí Minh sinh sống, đề nghị thanh lý hợp đồng và tháo "
+             "công tơ.", "Đã chốt chỉ số, thu hồi công tơ và thanh lý hợp đồng."),
+    Scenario("contract_change", "change_purpose", "Đổi mục đích sử dụng điện sang kinh doanh",
+             "Tôi mở tiệm tạp hóa ở tầng trệt, xin tách giá điện kinh doanh cho phần cửa hàng.",
+             "Đã ký phụ lục áp giá kinh doanh theo tỷ lệ sử dụng."),
+    Scenario("contract_change", "change_purpose", "Chuyển giá điện kinh doanh về sinh hoạt",
+             "Quán đã đóng cửa từ tháng trước, đề nghị áp lại giá điện sinh hoạt.",
+             "Đã kiểm tra thực tế và chuyển về giá sinh hoạt từ kỳ hóa đơn sau."),
+    Scenario("contract_change", "change_households", "Đăng ký thêm hộ dùng chung công tơ",
+             "Nhà có hai gia đình ở chung, con trai đã tách hộ khẩu. Xin tính định mức 2 hộ.",
+             "Đã cập nhật số hộ dùng chung công tơ là 2 từ kỳ sau."),
+    Scenario("contract_change", "change_households", "Cấp định mức cho người thuê trọ",
+             "Nhà tôi có 8 sinh viên thuê trọ có đăng ký tạm trú, xin cấp định mức theo người.",
+             "Đã cấp định mức cho 2 hộ theo giấy xác nhận tạm trú, hạn 12 tháng."),
+    Scenario("meter_inspection", "check", "Công tơ chạy nhanh bất thường",
+             "Nhà đi vắng cả tuần mà công tơ vẫn nhảy số, đề nghị Điện lực kiểm tra.",
+             "Đã kiểm tra tại chỗ: công tơ hoạt động bình thường, rò điện do bình nóng lạnh hỏng."),
+    Scenario("meter_inspection", "check", "Màn hình công tơ không hiển thị",
+             "Màn hình công tơ nhà tôi tắt hẳn từ hôm qua, không đọc được chỉ số.",
+             "Đã thay công tơ mới, biên bản treo tháo có chữ ký khách hàng."),
+    Scenario("meter_inspection", "calibration", "Đề nghị kiểm định lại công tơ",
+             "Tôi nghi công tơ sai số, đề nghị kiểm định tại phòng thí nghiệm. Chi phí thế nào?",
+             "Đã kiểm định: sai số trong giới hạn cho phép, khách hàng không mất phí."),
+    Scenario("meter_inspection", "calibration", "Kiểm định công tơ 3 pha của xưởng",
+             "Xưởng cơ khí đề nghị kiểm định công tơ 3 pha do sản lượng cao hơn dự tính.",
+             "Đã kiểm định, công tơ đạt cấp chính xác; gửi kết quả cho khách hàng."),
+    Scenario("meter_inspection", "abnormal_consumption", "Hóa đơn tăng bất thường",
+             "Tháng này tiền điện gần gấp đôi tháng trước dù gia đình sử dụng như bình thường.",
+             "Đã phúc tra chỉ số: chỉ số đúng, sản lượng tăng do điều hòa chạy nhiều ngày "
+             "nắng nóng."),
+    Scenario("meter_inspection", "abnormal_consumption",
+             "Sản lượng tăng trên 30% so với tháng trước",
+             "Hệ thống ghi chỉ số phát hiện sản lượng tháng này tăng hơn 30% so với tháng trước.",
+             "Đã phúc tra chỉ số và thông báo cho khách hàng.", ("system",)),
+    Scenario("outage", None, "Mất điện cả khu phố",
+             "Khu vực tổ dân phố chỗ tôi mất điện từ chiều, không thấy thông báo cắt điện.",
+             "Đã khắc phục sự cố nhảy máy cắt, cấp điện trở lại."),
+    Scenario("outage", None, "Dây điện bị đứt sau giông",
+             "Cây đổ làm đứt dây hạ thế trước nhà, đề nghị xử lý gấp vì rất nguy hiểm.",
+             "Đã cô lập điểm sự cố, thay dây và cấp điện lại an toàn."),
+    Scenario("outage", None, "Nhà mất điện, hàng xóm vẫn có điện",
+             "Nhà tôi mất điện từ sáng, các nhà xung quanh vẫn có điện bình thường.",
+             "Đã thay dây sau công tơ bị cháy đầu cốt, cấp điện lại."),
+    Scenario("outage", None, "Điện chập chờn, lúc có lúc mất",
+             "Điện nhà tôi chập chờn cả buổi tối, đèn nhấp nháy, sợ hỏng thiết bị.",
+             "Đã xiết lại mối nối lỏng tại hộp công tơ, điện ổn định."),
+    Scenario("outage", None, "Cháy aptomat ở cột điện",
+             "Aptomat trên cột điện đầu hẻm bốc khói rồi mất điện cả hẻm.",
+             "Đã thay aptomat tổng tại cột, cấp điện trở lại."),
+    Scenario("inquiry", None, "Hỏi lịch cắt điện tuần tới",
+             "Cho hỏi tuần tới khu vực nhà tôi có lịch cắt điện không?",
+             "Đã thông báo lịch ngừng cung cấp điện theo kế hoạch của khu vực."),
+    Scenario("inquiry", None, "Hỏi ngày ghi chỉ số công tơ",
+             "Hàng tháng ngày nào nhân viên ghi chỉ số công tơ nhà tôi?",
+             "Đã thông báo ngày ghi chỉ số hằng tháng của khách hàng."),
+    Scenario("inquiry", None, "Hỏi giá điện sinh hoạt bậc thang",
+             "Cho tôi hỏi giá điện sinh hoạt các bậc hiện nay là bao nhiêu?",
+             "Đã giải thích biểu giá bán lẻ điện sinh hoạt theo bậc thang."),
+    Scenario("inquiry", None, "Tra cứu tình trạng phiếu yêu cầu",
+             "Tôi đã đăng ký cấp điện tuần trước, giờ hồ sơ đến đâu rồi?",
+             "Đã thông báo tình trạng hồ sơ và thời gian dự kiến hoàn thành."),
+    Scenario("inquiry", None, "Đăng ký nhận thông báo tiền điện qua Zalo",
+             "Tôi muốn nhận thông báo tiền điện qua Zalo thay cho tin nhắn SMS.",
+             "Đã hướng dẫn quan tâm Zalo OA và đăng ký nhận thông báo."),
+    Scenario("complaint", None, "Khiếu nại nhân viên ghi chỉ số không đến",
+             "Hai tháng nay không thấy nhân viên đến ghi chỉ số mà hóa đơn vẫn tính tiền.",
+             "Đã xác minh, chấn chỉnh nhân viên ghi chỉ số và điều chỉnh hóa đơn."),
+    Scenario("complaint", None, "Khiếu nại thời gian xử lý mất điện quá lâu",
+             "Mất điện hơn 6 tiếng mà gọi tổng đài mãi không có người xuống xử lý.",
+             "Đã giải trình nguyên nhân sự cố, xin lỗi khách hàng và rút kinh nghiệm điều độ."),
+    Scenario("complaint", None, "Khiếu nại cắt điện không báo trước",
+             "Sáng nay cắt điện mà không có thông báo, cửa hàng tôi bị thiệt hại.",
+             "Đã giải thích đây là sự cố đột xuất, hướng dẫn đăng ký nhận thông báo qua Zalo."),
+)
+
+#: The channels each ticket type plausibly arrives on (repeats weight the draw).
+TYPE_CHANNELS = {
+    "outage": ("hotline", "hotline", "hotline", "zalo", "sms", "telegram", "web"),
+    "inquiry": ("hotline", "hotline", "zalo", "telegram", "sms", "email", "web"),
+    "new_connection": ("counter", "counter", "web", "hotline", "zalo", "email"),
+    "contract_change": ("counter", "counter", "web", "email", "zalo", "hotline"),
+    "meter_inspection": ("hotline", "zalo", "email", "sms", "counter", "web"),
+    "complaint": ("email", "hotline", "zalo", "web", "counter"),
+}
+TYPE_WEIGHTS = {"outage": 30, "inquiry": 22, "meter_inspection": 14, "contract_change": 14,
+                "new_connection": 12, "complaint": 8}
+#: The canned reply an agent answers each type with first.
+FIRST_REPLY = {"outage": "/matdien", "new_connection": "/capdien", "contract_change": "/chuyendl",
+               "meter_inspection": "/kiemtra", "inquiry": "/chao", "complaint": "/chuyendl"}
+ABNORMAL_WARNING = ("EVNCPC: Sản lượng điện tháng này của khách hàng {customer} tăng trên 30% so "
+                    "với tháng trước. Điện lực sẽ phúc tra chỉ số công tơ (phiếu {code}).")
+CONFIRMATION = ("EVNCPC: Yêu cầu của Quý khách đã được tiếp nhận, mã phiếu {code}. "
+                "Tra cứu tại Zalo OA hoặc gọi 1900 1909.")
+RESOLVED = "EVNCPC: Phiếu {code} đã được giải quyết. {result} Cảm ơn Quý khách."
+FOLLOW_UPS = {
+    "outage": ("Khoảng mấy giờ thì có điện lại vậy?", "Đã có điện lại rồi, cảm ơn Điện lực.",
+               "Vẫn chưa có điện, nhờ kiểm tra lại giúp."),
+    "default": ("Khi nào thì có nhân viên xuống làm việc vậy?", "Tôi đã gửi bổ sung giấy tờ rồi.",
+                "Cảm ơn em, tôi chờ phản hồi.", "Phiếu {code} giờ xử lý đến đâu rồi?"),
+}
+NOTES = {
+    "outage": ("Tổ thao tác lưu động đã xuất phát.", "Sự cố do giông sét, nhảy recloser nhánh rẽ.",
+               "Đã báo điều độ, chờ cô lập phân đoạn."),
+    "new_connection": ("Đã hẹn khảo sát hiện trường.", "Hồ sơ thiếu giấy tờ đất, đã nhắn khách.",
+                       "Vật tư công tơ đã sẵn sàng."),
+    "contract_change": ("Đã đối chiếu CCCD và hợp đồng cũ.", "Chờ khách ký phụ lục hợp đồng."),
+    "meter_inspection": ("Chỉ số kỳ này tăng so với cùng kỳ, cần phúc tra.",
+                         "Đã hẹn khách 8h sáng mai kiểm tra công tơ."),
+    "inquiry": ("Khách hỏi thêm về thanh toán qua ngân hàng.",),
+    "complaint": ("Đã báo trưởng phòng Kinh doanh.", "Cần giải trình trong 3 ngày làm việc."),
+}
+ASK_CUSTOMER_CODE = ("Chào Quý khách, Trung tâm Chăm sóc khách hàng đã nhận được tin nhắn. Quý "
+                     "khách vui lòng cho biết mã khách hàng (in trên hóa đơn tiền điện) để được "
+                     "hỗ trợ nhanh hơn.")
+STRANGER_NOTE = "Người gửi chưa có trong danh sách khách hàng, cần xin mã khách hàng để liên kết."
+#: Senders who are not customers yet: (channel, address or None for a drawn phone, name, text).
+UNKNOWN_SENDERS = (
+    ("sms", None, None, "Cho hỏi số điện thoại Điện lực Sơn Trà là bao nhiêu?"),
+    ("zalo", "6120489713559084217", "Minh Thư", "Chào Điện lực, tôi muốn đăng ký cấp điện cho "
+     "nhà mới mua ở Hòa Khánh."),
+    ("telegram", "5823019466", "Hoang Nam", "Khu Đa Phước đang mất điện, có lịch cắt không ạ?"),
+    ("email", "tranthikimoanh@example.net", "Trần Thị Kim Oanh", "Tôi muốn hỏi thủ tục sang tên "
+     "hợp đồng điện cho căn hộ mới mua."),
+)
