@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from crm.core import audit
 from crm.extensions import db
@@ -19,11 +20,11 @@ def create_user(username: str, *, role: Role | str, password: str, full_name: st
     """A new staff account; district_staff must name their district. Raises AccountError."""
     role = Role(role)
     if role == Role.DISTRICT_STAFF and district is None:
-        raise AccountError("district_staff users need --district")
+        raise AccountError(_("Nhân viên Điện lực phải thuộc một Điện lực (--district)."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(_("Mật khẩu cần ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH))
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise AccountError(f"user {username} already exists")
+        raise AccountError(_("Tài khoản %(name)s đã tồn tại.", name=username))
     user = User(username=username, full_name=full_name or username, role=role,
                 district=district if role == Role.DISTRICT_STAFF else None, email=email)
     user.set_password(password)
