@@ -12,7 +12,7 @@ BLUEPRINTS = (
     "crm.auth.views", "crm.inbox.views", "crm.tickets.views", "crm.customers.views",
     "crm.tickets.intake", "crm.admin.views", "crm.health",
 )
-CLI = ("crm.auth.cli", "crm.seed")
+CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli")
 
 
 def create_app(config: Mapping | None = None) -> Flask:

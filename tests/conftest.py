@@ -96,10 +96,17 @@ def db_session(app):
             connection.close()
 
 
+#: Tables the migrations fill with reference data; committed tests get them back afterwards.
+REFERENCE_TABLES = ("sla_policies",)
+
+
 @pytest.fixture
 def committed_db(app):
     """For tests that need other connections to see their data: truncates every table after."""
     with app.app_context():
+        with db.engine.connect() as conn:
+            saved = {name: [dict(r._mapping) for r in conn.execute(
+                db.metadata.tables[name].select())] for name in REFERENCE_TABLES}
         yield db.session
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
@@ -109,6 +116,12 @@ def committed_db(app):
             else:
                 for table in tables:
                     conn.exec_driver_sql(f"DELETE FROM {table}")
+            for name, rows in saved.items():
+                if rows:
+                    conn.execute(db.metadata.tables[name].insert(), rows)
+                if rows and conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
+                                         f" (SELECT max(id) FROM {name}))")
 
 
 @pytest.fixture

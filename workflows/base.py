@@ -25,6 +25,12 @@ class Workflow:
     def subtype_title(self, key: str | None) -> str:
         return str(self.subtypes.get(key, key or ""))
 
+    def on_created(self, ticket) -> None:
+        """Called once the new ticket is flushed (its clock started): type-specific set-up."""
+
+    def on_status_changed(self, ticket, old_status) -> None:
+        """Called after every status change, in the same transaction."""
+
     def validate_subtype(self, subtype: str | None) -> str | None:
         """The subtype to store; ValueError when the type needs one and it is wrong."""
         if not self.subtypes:

@@ -1,18 +1,28 @@
 """Every table of the application; one module per aggregate."""
+from crm.models.alerts import EscalationLevel, SlaEscalation, StaffAlert
 from crm.models.audit import AuditEvent
 from crm.models.base import utcnow
 from crm.models.customers import (Contract, ContactKind, ContactPoint, Customer, Meter, Reading,
                                   UsagePurpose)
+from crm.models.incidents import Incident, IncidentStatus, Suspension
 from crm.models.org import AreaType, Company, District, Ward
+from crm.models.routing import AssignmentMode, AssignmentRule, WardAssignment
+from crm.models.settings import AppSetting
+from crm.models.sla import CalendarDayKind, CalendarOverride, CalendarYear, SlaPolicy
 from crm.models.system import PeriodicLease
-from crm.models.tickets import (OPEN_STATUSES, Attachment, CannedReply, Channel, DeliveryStatus,
-                                Direction, Message, Note, Priority, Status, Ticket, TicketCounter,
-                                TicketSla)
-from crm.models.users import Role, User
+from crm.models.tickets import (OPEN_STATUSES, Attachment, CannedReply, Channel, ContactAttempt,
+                                ContactOutcome, DeliveryStatus, Direction, LinkKind, Message,
+                                Note, Priority, SlaClock, Status, Ticket, TicketCounter,
+                                TicketLink, TicketParty, TicketSla, TicketStatusChange)
+from crm.models.users import Presence, Role, User
 
 __all__ = [
-    "AreaType", "Attachment", "AuditEvent", "CannedReply", "Channel", "Company", "ContactKind",
-    "ContactPoint", "Contract", "Customer", "DeliveryStatus", "Direction", "District", "Meter",
-    "Message", "Note", "OPEN_STATUSES", "PeriodicLease", "Priority", "Reading", "Role", "Status", "Ticket",
-    "TicketCounter", "TicketSla", "UsagePurpose", "User", "Ward", "utcnow",
+    "AppSetting", "AreaType", "AssignmentMode", "AssignmentRule", "Attachment", "AuditEvent",
+    "CalendarDayKind", "CalendarOverride", "CalendarYear", "CannedReply", "Channel", "Company",
+    "ContactAttempt", "ContactKind", "ContactOutcome", "ContactPoint", "Contract", "Customer",
+    "DeliveryStatus", "Direction", "District", "EscalationLevel", "Incident", "IncidentStatus",
+    "LinkKind", "Message", "Meter", "Note", "OPEN_STATUSES", "PeriodicLease", "Presence",
+    "Priority", "Reading", "Role", "SlaClock", "SlaEscalation", "SlaPolicy", "StaffAlert",
+    "Status", "Suspension", "Ticket", "TicketCounter", "TicketLink", "TicketParty", "TicketSla",
+    "TicketStatusChange", "UsagePurpose", "User", "Ward", "WardAssignment", "utcnow",
 ]

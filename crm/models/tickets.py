@@ -65,6 +65,9 @@ class Ticket(Timestamped, Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     details: Mapped[dict] = mapped_column(JSON, default=dict)       #: workflow fields
     result: Mapped[str | None] = mapped_column(sa.Text)              #: kết quả on close
+    incident_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    suspension_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suspensions.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,6 +78,7 @@ class Ticket(Timestamped, Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     sla: Mapped["TicketSla | None"] = relationship(back_populates="ticket", uselist=False)
+    merged_into: Mapped["Ticket | None"] = relationship(remote_side=[id])
 
     __table_args__ = (
         # The inbox lists: newest activity first, keyset on (updated_at, id).
@@ -92,22 +96,123 @@ class Ticket(Timestamped, Model):
         return self.code
 
 
+class SlaClock(StrEnum):
+    BUSINESS = "business"    # office hours of working days (Asia/Ho_Chi_Minh)
+    CALENDAR = "calendar"    # 24/7 (outages)
+
+
 class TicketSla(Model):
-    """The SLA clock of one ticket, kept narrow so sweeps never rewrite the wide ticket row."""
+    """The SLA clock of one ticket, kept narrow so sweeps never rewrite the wide ticket row.
+
+    Only `workflows.sla.clock` writes it. `due_at`/`warn_at` are NULL while the clock is
+    paused (waiting for the customer, deferred) and frozen once it is stopped (resolved).
+    """
 
     __tablename__ = "ticket_sla"
 
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
                                            primary_key=True)
+    policy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sla_policies.id"))
     policy_key: Mapped[str | None] = mapped_column(sa.String(64))
+    clock: Mapped[SlaClock] = enum_column(SlaClock, default=SlaClock.BUSINESS)
+    budget_seconds: Mapped[int] = mapped_column(default=0)
+    warn_percent: Mapped[int] = mapped_column(default=75)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_paused: Mapped[bool] = mapped_column(default=False)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(default=0)
 
     ticket: Mapped[Ticket] = relationship(back_populates="sla")
+
+    __table_args__ = (
+        # The sweep's two questions: what is newly due, what newly needs a warning.
+        sa.Index("ix_ticket_sla_due", "due_at", postgresql_where=sa.text(
+            "breached_at IS NULL AND stopped_at IS NULL"),
+            sqlite_where=sa.text("breached_at IS NULL AND stopped_at IS NULL")),
+        sa.Index("ix_ticket_sla_warn", "warn_at", postgresql_where=sa.text(
+            "warned_at IS NULL AND stopped_at IS NULL"),
+            sqlite_where=sa.text("warned_at IS NULL AND stopped_at IS NULL")),
+    )
+
+
+class TicketStatusChange(Model):
+    """Every status a ticket entered, and when: the SLA rebuilds its pauses from this."""
+
+    __tablename__ = "ticket_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    status: Mapped[Status] = enum_column(Status)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.Index("ix_ticket_status_changes_ticket", "ticket_id", "at", "id"),)
+
+
+class LinkKind(StrEnum):
+    RELATED = "related"        # liên quan
+    DUPLICATE = "duplicate"    # trùng, merged into the other
+
+
+class TicketLink(Model):
+    """Two tickets that belong together; stored once, in either direction."""
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[LinkKind] = enum_column(LinkKind, default=LinkKind.RELATED)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "other_id", name="uq_ticket_links_pair"),
+        sa.CheckConstraint("ticket_id < other_id", name="ordered_pair"),
+    )
+
+
+class TicketParty(Model):
+    """Another customer concerned by a ticket (kept when duplicates are merged)."""
+
+    __tablename__ = "ticket_parties"
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    from_ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+
+    customer: Mapped[Customer] = relationship()
+
+
+class ContactOutcome(StrEnum):
+    REACHED = "reached"            # đã liên hệ được
+    NO_ANSWER = "no_answer"        # không nghe máy
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    APPOINTMENT = "appointment"    # hẹn lịch
+
+
+class ContactAttempt(Model):
+    """Nhật ký liên hệ: a district employee called (or visited) the customer."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[ContactOutcome] = enum_column(ContactOutcome)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
 
 
 class TicketCounter(Model):

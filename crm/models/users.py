@@ -23,6 +23,13 @@ class Role(StrEnum):
 PASSWORD_METHOD = "scrypt"
 
 
+class Presence(StrEnum):
+    AVAILABLE = "available"    # sẵn sàng
+    AWAY = "away"              # vắng mặt
+    LUNCH = "lunch"            # nghỉ trưa
+    OFFLINE = "offline"        # ngoài ca
+
+
 class User(UserMixin, Timestamped, Model):
     __tablename__ = "users"
 
@@ -36,12 +43,18 @@ class User(UserMixin, Timestamped, Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: only an available user is given new work automatically
+    presence: Mapped[Presence] = enum_column(Presence, default=Presence.OFFLINE)
+    capacity: Mapped[int] = mapped_column(default=20)          #: open tickets at most
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_district_head: Mapped[bool] = mapped_column(default=False)   #: trưởng Điện lực
 
     district: Mapped[District | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("role != 'district_staff' OR district_id IS NOT NULL",
                            name="district_staff_has_district"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
     )
 
     @property

@@ -7,10 +7,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 import workflows
+from workflows import routing
+from workflows.sla import clock
 from crm.core import audit
 from crm.core.db import insert_or_nothing
-from crm.core.timefmt import month_code
+from crm.core.timefmt import local, month_code
 from crm.extensions import db
+from crm.tickets import assignment
 from crm.models import (Channel, Customer, District, Note, Priority, Role, Status, Ticket,
                         TicketCounter, User, Ward, utcnow)
 
@@ -44,7 +47,7 @@ def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subj
         raise TicketError(_("Loại yêu cầu không hợp lệ: %(kind)s/%(subtype)s", kind=type,
                            subtype=subtype or "")) from exc
     ward = ward or customer.ward
-    district = district or (ward.district if ward else None)
+    district = district or routing.district_for(ward, local(utcnow()).date())
     ticket = Ticket(code=next_code(), type=type, subtype=subtype, channel=Channel(channel),
                     subject=subject.strip()[:300], description=description,
                     customer=customer, ward=ward, district=district,
@@ -53,10 +56,14 @@ def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subj
                     created_by=actor)
     db.session.add(ticket)
     db.session.flush()
+    clock.record_status(ticket, ticket.created_at)
+    clock.apply(ticket)
     audit.record("ticket", ticket.id, "created",
                  {"code": [None, ticket.code], "type": [None, type],
                   "district": [None, district.code if district else None]},
                  ticket_id=ticket.id, actor=actor, actor_label=actor_label)
+    workflow.on_created(ticket)
+    assignment.auto_assign(ticket)
     return ticket
 
 
@@ -68,7 +75,7 @@ def touch(ticket: Ticket) -> None:
 def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
                   result: str | None = None) -> dict:
     """Move a ticket to another status; resolving needs a result. Returns the changes."""
-    status = Status(status)
+    status, old_status = Status(status), ticket.status
     if status in (Status.RESOLVED, Status.CLOSED) and not (result or ticket.result):
         raise TicketError(_("Cần nhập kết quả khi giải quyết hoặc đóng phiếu."))
     now = utcnow()
@@ -85,6 +92,11 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
         touch(ticket)
         audit.record("ticket", ticket.id, "status_changed", changes, ticket_id=ticket.id,
                      actor=actor)
+    if "status" in changes:
+        clock.record_status(ticket, now)
+        clock.apply(ticket, now=now)
+        workflows.get(ticket.type).on_status_changed(ticket, old_status)
+        assignment.on_status_changed(ticket, old_status)
     return changes
 
 

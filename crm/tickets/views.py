@@ -20,7 +20,7 @@ from crm.inbox.services import ReplyError, reply
 from crm.labels import label
 from crm.models import (Attachment, AuditEvent, Customer, District, Message, Note, Ticket, User,
                         utcnow)
-from crm.tickets import forms, services
+from crm.tickets import forms, panels, services
 from crm.tickets.services import TicketError
 
 bp = Blueprint("tickets", __name__)
@@ -80,6 +80,7 @@ def render_ticket(ticket: Ticket, status: int = 200, active_tab: str = "reply", 
     return render_template(
         "tickets/detail.html", ticket=ticket, customer=customer, others=others, items=items,
         events=events, user_names=names, workflow=workflows.WORKFLOWS.get(ticket.type),
+        panels=panels.render(ticket, current_user._get_current_object()),
         now=utcnow(), active_tab=active_tab,
         last_message=max((i.id for k, i in items if k == "message"), default=0),
         last_note=max((i.id for k, i in items if k == "note"), default=0),

@@ -1,0 +1,35 @@
+"""Run-time settings that admins edit, stored in `app_settings` with defaults in code."""
+from __future__ import annotations
+
+from typing import Any
+
+from crm.extensions import db
+from crm.models import AppSetting
+
+#: Every setting, with its default: the one place to look for what can be tuned.
+DEFAULTS: dict[str, Any] = {
+    "office_hours": [["08:00", "12:00"], ["13:00", "17:00"]],
+    "outage_window_minutes": 120,           # reports this close together join one incident
+    "sla_supervisor_after_percent": 50,     # breached and still open this much longer
+}
+
+
+def get(key: str) -> Any:
+    """The stored value, or the default (KeyError for an unknown setting)."""
+    default = DEFAULTS[key]
+    row = db.session.get(AppSetting, key)
+    return row.value["v"] if row is not None else default
+
+
+def put(key: str, value: Any, *, actor=None) -> None:
+    """Store a value (flushes, does not commit)."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(AppSetting, key)
+    if row is None:
+        row = AppSetting(key=key, value={"v": value})
+        db.session.add(row)
+    else:
+        row.value = {"v": value}
+    row.updated_by_id = actor.id if actor else None
+    db.session.flush()
