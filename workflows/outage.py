@@ -10,3 +10,8 @@ class Outage(Workflow):
     name = "outage"
     title = _l("Báo mất điện")
     default_priority = "urgent"
+
+    def on_created(self, ticket) -> None:
+        from crm.incidents import services as incidents   # crm imports workflows, not back
+
+        incidents.attach(ticket)

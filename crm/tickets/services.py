@@ -13,6 +13,7 @@ from crm.core import audit
 from crm.core.db import insert_or_nothing
 from crm.core.timefmt import local, month_code
 from crm.extensions import db
+from crm.incidents import suspensions
 from crm.tickets import assignment
 from crm.models import (Channel, Customer, District, Note, Priority, Role, Status, Ticket,
                         TicketCounter, User, Ward, utcnow)
@@ -46,14 +47,17 @@ def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subj
     except (KeyError, ValueError) as exc:
         raise TicketError(_("Loại yêu cầu không hợp lệ: %(kind)s/%(subtype)s", kind=type,
                            subtype=subtype or "")) from exc
+    now = utcnow()
     ward = ward or customer.ward
-    district = district or routing.district_for(ward, local(utcnow()).date())
+    district = district or routing.district_for(ward, local(now).date())
+    suspension = suspensions.active_for(type, now)
     ticket = Ticket(code=next_code(), type=type, subtype=subtype, channel=Channel(channel),
                     subject=subject.strip()[:300], description=description,
                     customer=customer, ward=ward, district=district,
                     priority=Priority(priority or workflow.default_priority),
-                    status=Status.NEW, step=workflow.first_step(), details=details or {},
-                    created_by=actor)
+                    status=Status.DEFERRED if suspension else Status.NEW,
+                    suspension_id=suspension.id if suspension else None,
+                    step=workflow.first_step(), details=details or {}, created_by=actor)
     db.session.add(ticket)
     db.session.flush()
     clock.record_status(ticket, ticket.created_at)

@@ -1,0 +1,1 @@
+"""Outage incidents and service suspensions."""
