@@ -10,7 +10,9 @@ from crm.config import ROOT, Config
 
 BLUEPRINTS = (
     "crm.auth.views", "crm.inbox.views", "crm.tickets.views", "crm.customers.views",
-    "crm.tickets.intake", "crm.admin.views", "crm.health",
+    "crm.tickets.intake", "crm.tickets.steps_views", "crm.tickets.links_views",
+    "crm.incidents.views", "crm.routing.views", "crm.alerts.views", "crm.admin.views",
+    "crm.health",
 )
 CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli")
 

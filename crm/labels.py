@@ -27,7 +27,20 @@ LABELS = {
     "action": {"created": _l("Tạo phiếu"), "status_changed": _l("Đổi trạng thái"),
                "assigned": _l("Phân công"), "transferred": _l("Chuyển Điện lực"),
                "note_added": _l("Thêm ghi chú"), "replied": _l("Trả lời khách hàng"),
-               "viewed": _l("Xem")},
+               "viewed": _l("Xem"), "step_changed": _l("Chuyển bước"),
+               "step_reopened": _l("Quay lại bước trước"),
+               "contact_logged": _l("Ghi nhật ký liên hệ"), "linked": _l("Liên kết phiếu"),
+               "unlinked": _l("Bỏ liên kết phiếu"), "merged": _l("Gộp vào phiếu khác"),
+               "merged_from": _l("Nhận phiếu gộp"),
+               "notice_unreachable": _l("Không gửi được thông báo"),
+               "incident_attached": _l("Gắn vào sự cố")},
+    "presence": {"available": _l("Sẵn sàng"), "away": _l("Vắng mặt"), "lunch": _l("Nghỉ trưa"),
+                 "offline": _l("Ngoài ca")},
+    "outcome": {"reached": _l("Đã liên hệ được"), "no_answer": _l("Không nghe máy"),
+                "busy": _l("Máy bận"), "wrong_number": _l("Sai số"),
+                "appointment": _l("Hẹn lịch")},
+    "sla": {"none": _l("Không áp dụng"), "ok": _l("Trong hạn"), "warning": _l("Sắp đến hạn"),
+            "breached": _l("Quá hạn"), "paused": _l("Tạm dừng"), "stopped": _l("Đã dừng")},
 }
 
 

@@ -88,3 +88,6 @@ def _render_list(form: CannedReplyForm, status: int = 200):
 def _render_edit(reply: CannedReply, form: CannedReplyForm, status: int = 200):
     return render_template("admin/canned_reply_edit.html", reply=reply, form=form,
                            placeholders=PLACEHOLDERS), status
+
+
+from crm.admin import sla  # noqa: E402,F401

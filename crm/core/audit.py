@@ -29,7 +29,8 @@ def diff(obj, **changes) -> dict[str, list]:
 def record(entity: str, entity_id: int, action: str, changes: dict | None = None, *,
            ticket_id: int | None = None, actor=None, actor_label: str | None = None) -> AuditEvent:
     """Add one audit event to the session (flushed with the change it describes)."""
-    if actor is None and current_user and getattr(current_user, "is_authenticated", False):
+    if actor is None and actor_label is None and current_user \
+            and getattr(current_user, "is_authenticated", False):
         actor = current_user._get_current_object()
     event = AuditEvent(entity=entity, entity_id=entity_id, action=action,
                        changes=changes or {}, ticket_id=ticket_id,

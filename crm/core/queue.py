@@ -82,13 +82,18 @@ def run_inline(app: Flask, call: JobCall) -> None:
             db.session.remove()
 
 
-def run_job(path: str, args: tuple, kwargs: dict) -> Any:
-    """Entry point inside an RQ worker: one app per worker process, one transaction per job."""
+def worker_app() -> Flask:
+    """The app of this worker process, built on first use (never at import)."""
     global _worker_app
     if _worker_app is None:
         from crm import create_app
         _worker_app = create_app({"RUN_PERIODIC_THREAD": False})
-    with _worker_app.app_context():
+    return _worker_app
+
+
+def run_job(path: str, args: tuple, kwargs: dict) -> Any:
+    """Entry point inside an RQ worker: one app per worker process, one transaction per job."""
+    with worker_app().app_context():
         try:
             result = resolve(path)(*args, **kwargs)
             db.session.commit()

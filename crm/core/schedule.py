@@ -81,6 +81,7 @@ def rq_tick(name: str) -> None:
     """RQ job: run one periodic job, then schedule its next tick."""
     from rq import Queue, get_current_job
 
+    queue.worker_app()          # building the app imports the modules that register jobs
     entry = next(p for p in PERIODIC if p.name == name)
     redis = get_current_job().connection
     redis.set(_alive_key(name), 1, ex=entry.every * 3)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.core.permissions import customer_visible, customers_for, message_visible, ticket_visible
 from crm.core.phones import try_normalise_phone
-from crm.core.text import fts5_query, pg_tsquery, tokens
+from crm.core.text import tokens
+from crm.customers import fulltext
 from crm.extensions import db
 from crm.models import (ContactKind, ContactPoint, Contract, Customer, Message, Meter, Reading,
                         Ticket)
@@ -42,30 +43,23 @@ class SearchResult:
         return None
 
 
-def _fts_match(table: str, words: list[str]):
-    """A WHERE clause: rows of `table` whose folded text has every word (last one as prefix)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.text(f"{table}.search_tsv @@ to_tsquery('simple', :tsq)").bindparams(
-            tsq=pg_tsquery(words))
-    return sa.text(f"{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fq)"
-                   ).bindparams(fq=fts5_query(words))
-
-
 def exact_customers(user, q: str) -> list[Customer]:
-    """Customers whose code, phone, e-mail, meter serial or contract number is exactly `q`."""
+    """Customers whose code, phone, e-mail, meter serial or contract number is exactly `q`.
+
+    A UNION ALL of indexed look-ups: an OR of IN-subqueries would scan every customer.
+    """
     text = q.strip()
-    conditions = [Customer.code == text.upper(),              # codes are stored upper-case
-                  Customer.id.in_(sa.select(Contract.customer_id).join(Meter)
-                                  .where(Meter.serial == text)),
-                  Customer.id.in_(sa.select(Contract.customer_id)
-                                  .where(Contract.number == text))]
+    lookups = [sa.select(Customer.id).where(Customer.code == text.upper()),  # stored upper-case
+               sa.select(Contract.customer_id).join(Meter).where(Meter.serial == text),
+               sa.select(Contract.customer_id).where(Contract.number == text)]
     contacts = [(ContactKind.EMAIL, text.lower())]
     if phone := try_normalise_phone(text):
         contacts.append((ContactKind.PHONE, phone))
-    for kind, value in contacts:
-        conditions.append(Customer.id.in_(sa.select(ContactPoint.customer_id).where(
-            ContactPoint.kind == kind, ContactPoint.value == value)))
-    query = (sa.select(Customer).where(customer_visible(user), sa.or_(*conditions))
+    lookups += [sa.select(ContactPoint.customer_id).where(ContactPoint.kind == kind,
+                                                          ContactPoint.value == value)
+                for kind, value in contacts]
+    query = (sa.select(Customer).where(Customer.id.in_(sa.union_all(*lookups)),
+                                       customer_visible(user))
              .options(joinedload(Customer.ward)).limit(SEARCH_LIMIT))
     return db.session.scalars(query).unique().all()
 
@@ -77,18 +71,24 @@ def find_ticket_by_code(user, code: str) -> Ticket | None:
 
 
 def search_customers(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Customer]:
-    """Customers `user` may see whose folded name or address has every word, newest first."""
-    query = (sa.select(Customer).where(customer_visible(user), _fts_match("customers", words))
-             .options(joinedload(Customer.ward)).order_by(Customer.id.desc()).limit(limit))
-    return db.session.scalars(query).unique().all()
+    """The newest visible customers whose name or address has every word (accent-folded)."""
+    ids = fulltext.customer_ids(user, words, limit)
+    if not ids:
+        return []
+    return db.session.scalars(sa.select(Customer).where(Customer.id.in_(ids))
+                              .options(joinedload(Customer.ward))
+                              .order_by(Customer.id.desc())).unique().all()
 
 
 def search_tickets(user, words: list[str], limit: int = SEARCH_LIMIT) -> list[Ticket]:
-    """Tickets `user` may see whose folded text has every word, latest activity first."""
-    query = (sa.select(Ticket).where(ticket_visible(user), _fts_match("tickets", words))
-             .options(joinedload(Ticket.customer), joinedload(Ticket.district))
-             .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit))
-    return db.session.scalars(query).unique().all()
+    """The most recently active visible tickets whose subject or text has every word."""
+    ids = fulltext.ticket_ids(ticket_visible(user), words, limit)
+    if not ids:
+        return []
+    return db.session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(ids))
+        .options(joinedload(Ticket.customer), joinedload(Ticket.district))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())).unique().all()
 
 
 def search(user, q: str) -> SearchResult:

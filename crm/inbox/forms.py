@@ -9,11 +9,11 @@ from wtforms import SelectField
 import workflows
 from crm import labels
 from crm.extensions import db
-from crm.inbox.queries import ACTIVE
+from crm.inbox.queries import ACTIVE, SORT_ACTIVITY, SORT_DUE
 from crm.models import OPEN_STATUSES, District, Status
 
 #: The query-string keys that make up a list's filters (kept across pages and refreshes).
-FILTER_KEYS = ("status", "type", "channel", "district", "assignee", "unrouted")
+FILTER_KEYS = ("status", "type", "channel", "district", "assignee", "unrouted", "sla", "sort")
 
 
 class FilterForm(FlaskForm):
@@ -24,11 +24,18 @@ class FilterForm(FlaskForm):
     channel = SelectField(_l("Kênh"))
     district = SelectField(_l("Điện lực"))
     assignee = SelectField(_l("Người xử lý"))
+    sla = SelectField(_l("Hạn SLA"))
+    sort = SelectField(_l("Sắp xếp"))
 
 
-def filter_form(args, *, with_districts: bool) -> FilterForm:
+def filter_form(args, *, with_districts: bool, sort: str = SORT_ACTIVITY) -> FilterForm:
     """The filter bar showing the current query string; districts only for unscoped users."""
     form = FilterForm(formdata=args)
+    form.sla.choices = [("", str(_l("Tất cả"))), ("warning", str(_l("Sắp đến hạn"))),
+                        ("breached", str(_l("Quá hạn")))]
+    form.sort.choices = [(SORT_ACTIVITY, str(_l("Hoạt động mới nhất"))),
+                         (SORT_DUE, str(_l("Hạn xử lý gần nhất")))]
+    form.sort.data = sort
     anything = [("", str(_l("Tất cả")))]
     form.type.choices = anything + workflows.choices()
     form.channel.choices = anything + labels.choices("channel")

@@ -19,7 +19,7 @@ from crm.core.db import insert_ignoring_conflicts
 from crm.customers import services as customers
 from crm.extensions import db
 from crm.models import (OPEN_STATUSES, Channel, Customer, DeliveryStatus, Direction, Message,
-                        Ticket, utcnow)
+                        Ticket, TicketParty, utcnow)
 from crm.tickets import services as tickets
 
 TICKET_CODE = re.compile(r"\bYC\d{4}-\d{6,}\b", re.IGNORECASE)
@@ -52,17 +52,33 @@ def identify_contact(ctx: IngestContext) -> None:
     ctx.customer = customers.identify(sender.kind, sender.address, sender.display_name)
 
 
+def _follow_merges(ticket: Ticket | None) -> Ticket | None:
+    """A merged ticket's thread lives on where it was merged into."""
+    for _hop in range(5):
+        if ticket is None or ticket.merged_into_id is None:
+            return ticket
+        ticket = db.session.get(Ticket, ticket.merged_into_id)
+    return ticket
+
+
 def find_thread(ctx: IngestContext) -> None:
-    """By a ticket code the customer quotes, else their recent open ticket on this channel."""
+    """By a ticket code the customer quotes, else their recent open ticket on this channel.
+
+    "Their" tickets include those they are a party of (a duplicate merged into another's).
+    """
+    # A UNION, not an OR: the OR stops PostgreSQL using the customer index (50 ms vs 2 ms).
+    mine = Ticket.id.in_(sa.union_all(
+        sa.select(Ticket.id).where(Ticket.customer_id == ctx.customer.id),
+        sa.select(TicketParty.ticket_id).where(TicketParty.customer_id == ctx.customer.id)))
     hint = " ".join(filter(None, (ctx.inbound.thread_hint, ctx.inbound.subject)))
     if match := TICKET_CODE.search(hint):
-        ctx.ticket = db.session.scalar(sa.select(Ticket).where(
-            Ticket.code == match.group(0).upper(), Ticket.customer_id == ctx.customer.id))
+        quoted = db.session.scalar(sa.select(Ticket).where(
+            Ticket.code == match.group(0).upper(), mine))
+        ctx.ticket = _follow_merges(quoted)
     if ctx.ticket is None:
         ctx.ticket = db.session.scalar(
             sa.select(Ticket)
-            .where(Ticket.customer_id == ctx.customer.id,
-                   Ticket.channel == Channel(ctx.inbound.channel),
+            .where(mine, Ticket.channel == Channel(ctx.inbound.channel),
                    Ticket.status.in_(OPEN_STATUSES),
                    Ticket.updated_at >= utcnow() - THREAD_WINDOW)
             .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(1))

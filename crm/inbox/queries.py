@@ -1,7 +1,8 @@
 """The agent inbox: filtered ticket lists with keyset pages and bounded counts.
 
-Lists are ordered by latest activity, `(updated_at, id)` descending, and paged by the
-last row's key, never by OFFSET, so page 1,000 costs what page 1 costs.
+Lists are ordered by latest activity, `(updated_at, id)` descending, or by due time,
+`(due_at, id)` ascending with tickets without a running clock last; either way they are
+paged by the last row's key, never by OFFSET, so page 1,000 costs what page 1 costs.
 """
 from __future__ import annotations
 
@@ -10,17 +11,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from crm.core.permissions import ticket_visible, tickets_for
 from crm.extensions import db
-from crm.models import OPEN_STATUSES, Customer, Status, Ticket
+from crm.models import OPEN_STATUSES, Customer, Status, Ticket, TicketSla, utcnow
 
 PAGE_SIZE = 50
 #: The default list: every status that still needs work (new, open, waiting, deferred).
 ACTIVE = "active"
 #: Counts stop here and show "1000+": exact counts over millions of rows cost too much.
 COUNT_CAP = 1000
+#: List orders: newest activity first (the default), or soonest due first.
+SORT_ACTIVITY, SORT_DUE = "activity", "due"
+SORTS = (SORT_ACTIVITY, SORT_DUE)
+#: SLA filters: the clock's states a list can be narrowed to.
+SLA_STATES = ("warning", "breached")
 
 
 @dataclass
@@ -31,18 +37,24 @@ class Filters:
     district_id: int | None = None
     assignee: str | None = None           #: "me", "none" or a user id
     unrouted: bool = False                #: tickets that no district owns yet
+    sla: str | None = None                #: "warning" or "breached" (the clock's state now)
+    sort: str = SORT_ACTIVITY             #: SORT_ACTIVITY or SORT_DUE
 
     @classmethod
-    def from_args(cls, args) -> "Filters":
+    def from_args(cls, args, user=None) -> "Filters":
+        """The filters of a query string; district staff get their queue by due time."""
         def _int(name):
             value = args.get(name, "")
             return int(value) if value.isdigit() else None
         status = args.get("status", ACTIVE)
+        default_sort = SORT_DUE if user is not None and user.is_district_scoped else SORT_ACTIVITY
+        sort = args.get("sort") if args.get("sort") in SORTS else default_sort
         return cls(status=None if status in ("", "all") else status, type=args.get("type") or None,
                    channel=args.get("channel") or None, district_id=_int("district"),
-                   assignee=args.get("assignee") or None, unrouted=args.get("unrouted") == "1")
+                   assignee=args.get("assignee") or None, unrouted=args.get("unrouted") == "1",
+                   sla=args.get("sla") if args.get("sla") in SLA_STATES else None, sort=sort)
 
-    def where(self, user) -> list:
+    def where(self, user, now: datetime | None = None) -> list:
         clauses = [ticket_visible(user)]
         if self.status == ACTIVE:
             clauses.append(Ticket.status.in_(OPEN_STATUSES))
@@ -62,12 +74,31 @@ class Filters:
             clauses.append(Ticket.assignee_id.is_(None))
         elif self.assignee and self.assignee.isdigit():
             clauses.append(Ticket.assignee_id == int(self.assignee))
+        if self.sla in SLA_STATES:
+            clauses.append(sla_state_is(self.sla, now or utcnow()))
         return clauses
 
 
+def sla_state_is(state: str, now: datetime):
+    """WHERE clause: the ticket's clock is running and in `state` ("warning" or "breached"),
+    as `workflows.sla.clock.state` would say."""
+    running = (TicketSla.ticket_id == Ticket.id, TicketSla.stopped_at.is_(None),
+               TicketSla.is_paused.is_(False), TicketSla.due_at.is_not(None))
+    if state == "breached":
+        return sa.exists().where(*running, TicketSla.due_at <= now)
+    return sa.exists().where(*running, TicketSla.due_at > now, TicketSla.warn_at <= now)
+
+
+def _b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _unb64(cursor: str) -> str:
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+
+
 def encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.updated_at.isoformat()}|{ticket.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _b64(f"{ticket.updated_at.isoformat()}|{ticket.id}")
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
@@ -75,9 +106,30 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, ticket_id = raw.split("|")
+        stamp, ticket_id = _unb64(cursor).split("|")
         return datetime.fromisoformat(stamp), int(ticket_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def encode_due_cursor(ticket: Ticket) -> str:
+    """The (due_at, id) key of the last row of a due-sorted page (due_at empty: no clock)."""
+    due = ticket.sla.due_at if ticket.sla is not None else None
+    return _b64(f"due|{due.isoformat() if due else ''}|{ticket.id}")
+
+
+def decode_due_cursor(cursor: str | None) -> tuple[datetime | None, int] | None:
+    """The (due_at or None, id) key of a due cursor; None for a missing or tampered one."""
+    if not cursor:
+        return None
+    try:
+        tag, stamp, ticket_id = _unb64(cursor).split("|")
+        if tag != "due":
+            return None
+        due = datetime.fromisoformat(stamp) if stamp else None
+        if due is not None and due.tzinfo is None:
+            return None
+        return due, int(ticket_id)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -89,23 +141,56 @@ class Page:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _with_relations(query: sa.Select) -> sa.Select:
+def _with_relations(query: sa.Select, *, sla_joined: bool = False) -> sa.Select:
     """Everything a list row shows, loaded with the page (no query per row)."""
     return query.options(joinedload(Ticket.customer).selectinload(Customer.contact_points),
                          joinedload(Ticket.district), joinedload(Ticket.assignee),
-                         joinedload(Ticket.sla))
+                         contains_eager(Ticket.sla) if sla_joined else joinedload(Ticket.sla))
 
 
 def ticket_page(user, filters: Filters, cursor: str | None = None,
-                size: int = PAGE_SIZE) -> Page:
-    """One page of the inbox for `user`, newest activity first."""
-    query = _with_relations(sa.select(Ticket).where(*filters.where(user)))
+                size: int = PAGE_SIZE, now: datetime | None = None) -> Page:
+    """One page of the inbox for `user`: newest activity first, or soonest due first."""
+    if filters.sort == SORT_DUE:
+        return _due_page(user, filters, cursor, size, now)
+    query = _with_relations(sa.select(Ticket).where(*filters.where(user, now)))
     if key := decode_cursor(cursor):
         query = query.where(sa.tuple_(Ticket.updated_at, Ticket.id) < sa.tuple_(*key))
     rows = db.session.scalars(
         query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(size + 1)).unique().all()
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else None
     return Page(rows[:size], next_cursor)
+
+
+def _due_page(user, filters: Filters, cursor: str | None, size: int, now) -> Page:
+    """Soonest due first, `(due_at, id)` ascending; tickets without a due time at the end."""
+    query = _with_relations(
+        sa.select(Ticket).outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
+        .where(*filters.where(user, now)), sla_joined=True)
+    if key := decode_due_cursor(cursor):
+        due, last_id = key
+        if due is None:
+            query = query.where(TicketSla.due_at.is_(None), Ticket.id > last_id)
+        else:
+            query = query.where(sa.or_(TicketSla.due_at > due,
+                                       sa.and_(TicketSla.due_at == due, Ticket.id > last_id),
+                                       TicketSla.due_at.is_(None)))
+    rows = db.session.scalars(
+        query.order_by(TicketSla.due_at.asc().nulls_last(), Ticket.id.asc())
+        .limit(size + 1)).unique().all()
+    next_cursor = encode_due_cursor(rows[size - 1]) if len(rows) > size else None
+    return Page(rows[:size], next_cursor)
+
+
+def unrouted_count(user) -> int | None:
+    """Open tickets no district owns (the "needs routing" queue), capped at COUNT_CAP + 1;
+    None for district staff, whose lists never hold them."""
+    if user.is_district_scoped:
+        return None
+    capped = (sa.select(Ticket.id).where(Ticket.district_id.is_(None),
+                                         Ticket.status.in_(OPEN_STATUSES))
+              .limit(COUNT_CAP + 1).subquery())
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
 
 
 def status_counts(user, filters: Filters) -> dict[str, int]:

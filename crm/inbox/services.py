@@ -71,12 +71,17 @@ def send_to_customer(ticket: Ticket, body: str, *, customer: Customer | None = N
     return message
 
 
-def reply(ticket: Ticket, body: str, *, actor: User, channel: Channel | str | None = None) -> Message:
-    """Add a public reply to the thread and queue it for sending after commit; raises ReplyError."""
-    message = send_to_customer(ticket, body, channel=channel, actor=actor)
+def reply(ticket: Ticket, body: str, *, actor: User, channel: Channel | str | None = None,
+          customer: Customer | None = None) -> Message:
+    """Add a public reply to the thread and queue it for sending after commit; raises ReplyError.
+
+    `customer` picks another customer of the ticket (a party of a merged duplicate).
+    """
+    message = send_to_customer(ticket, body, channel=channel, actor=actor, customer=customer)
     if ticket.first_response_at is None:
         ticket.first_response_at = utcnow()
     audit.record("ticket", ticket.id, "replied", {"message": [None, message.id],
-                                                  "channel": [None, str(message.channel)]},
+                                                  "channel": [None, str(message.channel)],
+                                                  "customer": [None, message.customer_id]},
                  ticket_id=ticket.id, actor=actor)
     return message

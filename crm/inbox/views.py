@@ -12,8 +12,9 @@ import workflows
 from crm.core.timefmt import iso, parse_local
 from crm.inbox.forms import filter_args, filter_form, status_chips
 from crm.inbox.queries import (ACTIVE, COUNT_CAP, Filters, changed_since, status_counts,
-                               ticket_page)
+                               ticket_page, unrouted_count)
 from crm.models import Ticket, utcnow
+from workflows.sla import clock
 
 bp = Blueprint("inbox", __name__)
 
@@ -33,11 +34,11 @@ def kind_label(ticket: Ticket) -> str:
 
 @bp.app_context_processor
 def _ticket_helpers():
-    return {"kind_label": kind_label}
+    return {"kind_label": kind_label, "sla_state": clock.state}
 
 
 def _filters() -> Filters:
-    filters = Filters.from_args(request.args)
+    filters = Filters.from_args(request.args, current_user)
     if current_user.is_district_scoped:    # their list is already their district
         filters.district_id = None
     return filters
@@ -56,17 +57,28 @@ def _chips(filters: Filters) -> list[dict]:
             for value, text in status_chips()]
 
 
+def _unrouted_chip(filters: Filters) -> dict | None:
+    """The "needs routing" queue with its bounded count, for care-centre users only."""
+    count = unrouted_count(current_user)
+    if count is None:
+        return None
+    return {"label": _("Chưa định tuyến"), "count": _count_text(count),
+            "active": filters.unrouted}
+
+
 @bp.get("/")
 @bp.get("/inbox")
 @login_required
 def index():
-    """The ticket list of the current user's scope, newest activity first, keyset paged."""
+    """The ticket list of the current user's scope, by activity or due time, keyset paged."""
     filters, cursor = _filters(), request.args.get("cursor") or None
     now = utcnow()
-    page = ticket_page(current_user, filters, cursor)
+    page = ticket_page(current_user, filters, cursor, now=now)
     return render_template(
         "inbox/index.html", page=page, cursor=cursor, now=now, chips=_chips(filters),
-        form=filter_form(request.args, with_districts=not current_user.is_district_scoped),
+        unrouted=_unrouted_chip(filters), sort=filters.sort,
+        form=filter_form(request.args, with_districts=not current_user.is_district_scoped,
+                         sort=filters.sort),
         args=filter_args(request.args))
 
 

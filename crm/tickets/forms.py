@@ -33,6 +33,7 @@ class Choice(SelectField):
 
 
 class ReplyForm(FlaskForm):
+    recipient = Choice(_l("Gửi cho"), choices=[])
     channel = Choice(_l("Gửi qua kênh"), choices=[])
     body = TextAreaField(_l("Nội dung trả lời"), validators=[
         DataRequired(_l("Vui lòng nhập nội dung trả lời.")), Length(max=5000)])
@@ -70,9 +71,18 @@ class TransferForm(FlaskForm):
 
 
 def reply_form(ticket: Ticket, formdata=None) -> ReplyForm:
+    """The reply form; a ticket with other customers (merged duplicates) asks whom to answer."""
+    from crm.tickets.merge import recipients_of
+
     form = ReplyForm(formdata=formdata)
     form.channel.choices = [(str(ch), labels.label("channel", ch))
                             for ch in reply_channels(ticket)]
+    recipients = recipients_of(ticket)
+    if len(recipients) > 1:
+        form.recipient.choices = [(str(c.id), f"{c.name} ({c.code or _l('chưa có mã')})")
+                                  for c in recipients]
+    else:
+        del form.recipient
     return form
 
 

@@ -15,8 +15,8 @@ from crm.core.timefmt import local, month_code
 from crm.extensions import db
 from crm.incidents import suspensions
 from crm.tickets import assignment
-from crm.models import (Channel, Customer, District, Note, Priority, Role, Status, Ticket,
-                        TicketCounter, User, Ward, utcnow)
+from crm.models import (OPEN_STATUSES, Channel, Customer, District, Note, Priority, Role,
+                        Status, Ticket, TicketCounter, User, Ward, utcnow)
 
 
 class TicketError(ValueError):
@@ -67,6 +67,7 @@ def create_ticket(*, customer: Customer, type: str, channel: Channel | str, subj
                   "district": [None, district.code if district else None]},
                  ticket_id=ticket.id, actor=actor, actor_label=actor_label)
     workflow.on_created(ticket)
+    suspensions.notice_for_new_ticket(ticket)
     assignment.auto_assign(ticket)
     return ticket
 
@@ -80,6 +81,8 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
                   result: str | None = None) -> dict:
     """Move a ticket to another status; resolving needs a result. Returns the changes."""
     status, old_status = Status(status), ticket.status
+    if ticket.merged_into_id and status in OPEN_STATUSES:
+        raise TicketError(_("Phiếu đã được gộp vào phiếu khác, không mở lại được."))
     if status in (Status.RESOLVED, Status.CLOSED) and not (result or ticket.result):
         raise TicketError(_("Cần nhập kết quả khi giải quyết hoặc đóng phiếu."))
     now = utcnow()
@@ -113,16 +116,22 @@ def can_be_assigned(ticket: Ticket, user: User) -> bool:
     return True
 
 
-def assign(ticket: Ticket, assignee: User | None, *, actor: User | None) -> dict:
-    """Give the ticket to a user (or nobody); raises TicketError for an ineligible user."""
+def assign(ticket: Ticket, assignee: User | None, *, actor: User | None,
+           actor_label: str | None = None) -> dict:
+    """Give the ticket to a user (or nobody); raises TicketError for an ineligible user.
+
+    `actor_label="system"` records an automatic assignment even inside a web request.
+    """
     if assignee is not None and not can_be_assigned(ticket, assignee):
         raise TicketError(_("Người này không xử lý được phiếu của Điện lực này."))
     changes = audit.diff(ticket, assignee_id=assignee.id if assignee else None)
     if changes:
+        ticket.assignee = assignee
         changes["assignee_id"] = [changes["assignee_id"][0], assignee.username if assignee
                                   else None]
         touch(ticket)
-        audit.record("ticket", ticket.id, "assigned", changes, ticket_id=ticket.id, actor=actor)
+        audit.record("ticket", ticket.id, "assigned", changes, ticket_id=ticket.id, actor=actor,
+                     actor_label=actor_label)
     return changes
 
 
@@ -139,6 +148,7 @@ def transfer(ticket: Ticket, district: District, *, actor: User | None, reason: 
     touch(ticket)
     changes = {"district": [old, district.code], "reason": [None, reason.strip()]}
     audit.record("ticket", ticket.id, "transferred", changes, ticket_id=ticket.id, actor=actor)
+    assignment.auto_assign(ticket)        # the new district's pool may take it at once
     return changes
 
 

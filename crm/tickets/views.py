@@ -179,9 +179,11 @@ def reply_to_customer(ticket_id: int):
     form = forms.reply_form(ticket, request.form)
     if not form.validate():
         return render_ticket(ticket, 400, reply_form=form)
+    recipient = (db.session.get(Customer, int(form.recipient.data))
+                 if getattr(form, "recipient", None) else None)
     try:
         reply(ticket, form.body.data, actor=current_user._get_current_object(),
-              channel=form.channel.data)
+              channel=form.channel.data, customer=recipient)
     except ReplyError as exc:
         return _refused(ticket_id, exc, 400, reply_form=forms.reply_form(ticket, request.form))
     return _done(ticket_id, _("Đã gửi trả lời vào hàng đợi."))

@@ -38,16 +38,24 @@
     return parts.join(" ");
   }
 
+  // The state as workflows.sla.clock.state() computes it for a running clock: breached once
+  // the due time has passed, warning once the warn time (warn_percent of the budget) has.
+  function slaState(due, warn, now) {
+    if (due <= now) return "breached";
+    return warn <= now ? "warning" : "ok";
+  }
+
   function tick(root) {
     var now = Date.now();
     (root || document).querySelectorAll("[data-due]").forEach(function (el) {
       if (el.dataset.paused) return;            // the clock stands still: keep the due date
-      var left = Date.parse(el.dataset.due) - now;
-      if (isNaN(left)) return;
+      var due = Date.parse(el.dataset.due);
+      if (isNaN(due)) return;
       var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : NaN;
-      el.textContent = fmt(left > 0 ? i18n.left : i18n.overdue, span(left));
-      var state = left <= 0 ? "breached" : (warn <= now ? "warning" : "ok");
-      el.classList.remove("sla-ok", "sla-warning", "sla-breached");
+      el.textContent = fmt(due > now ? i18n.left : i18n.overdue, span(due - now));
+      var state = slaState(due, warn, now);
+      if (el.classList.contains("sla-" + state)) return;
+      el.classList.remove("sla-ok", "sla-warning", "sla-breached", "sla-paused");
       el.classList.add("sla-" + state);
     });
   }

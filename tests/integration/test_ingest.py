@@ -71,3 +71,20 @@ def test_inbound_html_is_sanitised_before_storage(db_session, make):
     ctx = ingest(sms(html='<p onclick="x()">Chào<script>alert(1)</script>'
                       '<img src="http://evil/t.gif"></p>'))
     assert ctx.message.body_html == "<p>Chào</p>"
+
+
+def test_quoting_a_merged_tickets_code_threads_into_the_ticket_it_was_merged_into(db_session, make):
+    customer = make.customer(phone="+84905111222")
+    target = make.ticket(channel="email")
+    merged = make.ticket(customer=customer, channel="email", merged_into=target)
+    ctx = ingest(sms(thread_hint=f"Phiếu {merged.code} thế nào rồi?"))
+    assert ctx.ticket == target
+
+
+def test_a_party_of_a_merged_ticket_joins_it_when_writing_again(db_session, make):
+    from crm.models import TicketParty
+    customer = make.customer(phone="+84905111222")
+    target = make.ticket(channel="sms")
+    db_session.add(TicketParty(ticket_id=target.id, customer_id=customer.id))
+    db_session.flush()
+    assert ingest(sms(text="Tôi vẫn chờ")).ticket == target

@@ -44,3 +44,17 @@ def test_with_redis_each_periodic_job_is_scheduled_once(tick, redis_conn):
     schedule.schedule_rq(redis_conn)              # another web worker starting up
     registry = ScheduledJobRegistry(queue=Queue("periodic", connection=redis_conn))
     assert registry.count == 1
+
+
+def test_an_rq_tick_runs_the_job_and_schedules_the_next(app, db_session, tick, redis_conn,
+                                                         monkeypatch):
+    from rq import SimpleWorker
+
+    from crm.core import queue
+    monkeypatch.setattr(queue, "_worker_app", app)
+    monkeypatch.setattr(jobs, "count_run", lambda: jobs.RUNS.append("tick"))
+    rq_queue = Queue("periodic", connection=redis_conn)
+    rq_queue.enqueue(schedule.rq_tick, "test-tick")
+    SimpleWorker([rq_queue], connection=redis_conn).work(burst=True)
+    assert jobs.RUNS == ["tick"]
+    assert ScheduledJobRegistry(queue=rq_queue).count == 1

@@ -66,3 +66,21 @@ def test_district_staff_never_find_another_districts_customers_or_tickets(db_ses
     assert search(insider, "vo thi sau").customers == [ticket.customer]
     assert search(insider, "mat dien le duan").tickets == [ticket]
     assert make.user(role=Role.SUPERVISOR)
+
+
+def test_beyond_the_recent_window_every_match_is_still_found(db_session, make, monkeypatch):
+    """The first pass only tests the newest rows; rarer words fall back to the full index."""
+    from crm.customers import fulltext
+    monkeypatch.setattr(fulltext, "WINDOW", 2)
+    old = make.customer(name="Hà Văn Cẩn")
+    old_ticket = make.ticket(customer=old, subject="Xin kiểm định công tơ")
+    for i in range(4):
+        make.customer(name=f"Trần Thị Mai {i}")
+        make.ticket(subject=f"Mất điện lần {i}")
+    user = make.user()
+    assert search(user, "ha van can").customers == [old]
+    assert search(user, "kiem dinh cong to").tickets == [old_ticket]
+    assert len(search(user, "tran thi mai").customers) == 4
+    staff = make.district_staff(old.ward.district)
+    assert search(staff, "ha van can").customers == [old]
+    assert search(staff, "kiem dinh").tickets == [old_ticket]

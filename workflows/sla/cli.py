@@ -1,6 +1,7 @@
 """`flask --app wsgi sla ...` and `flask --app wsgi calendar ...`."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import click
@@ -10,7 +11,10 @@ from flask.cli import AppGroup
 from crm.core.timefmt import iso, local, parse_local
 from crm.extensions import db
 from crm.models import AreaType, CalendarDayKind
-from workflows.sla import clock, store
+from workflows.sla import clock, store, sweep
+# Imported for its side effect: the periodic sweep joins the schedule when the app starts
+# (this module is one of the app's CLI modules, so every process imports it).
+from workflows.sla import jobs  # noqa: F401
 from workflows.sla.policies import find_policy
 
 sla_cli = AppGroup("sla", help="SLA: due times, recompute, sweep.")
@@ -61,6 +65,16 @@ def recompute():
     count = clock.recompute_open()
     db.session.commit()
     click.echo(f"{count} open tickets recomputed")
+
+
+@sla_cli.command("sweep")
+@click.option("--now", "now_text", default=None,
+              help="sweep as of this ISO 8601 time (default: now)")
+def sweep_command(now_text):
+    """One pass of warnings, breaches and escalations; prints the counts as one line of JSON."""
+    result = sweep.sweep(_received(now_text) if now_text else None)
+    db.session.commit()
+    click.echo(json.dumps(result.as_dict()))
 
 
 def _day(text: str) -> date:

@@ -127,6 +127,9 @@ def _refresh(sla: TicketSla, status: Status, pauses, calendar, now: datetime) ->
 
 def recompute_open(batch_size: int = 2000) -> int:
     """Re-select the policy and recompute the due time of every open ticket. Flushes per batch."""
+    if db.session.get_bind().dialect.name == "postgresql":   # the same rules, set-based
+        from workflows.sla import recompute
+        return recompute.recompute_open(batch_size=batch_size).total
     calendar, now, done, last_id = load_calendar(), utcnow(), 0, 0
     while True:
         tickets = db.session.scalars(
