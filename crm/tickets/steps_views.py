@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -213,14 +213,9 @@ def _progress(ticket: Ticket, workflow: Workflow) -> list[dict]:
     return out
 
 
-def _mounted() -> bool:
-    """Panels are registered once per process, routes per app: show them only with the routes."""
-    return bp.name in current_app.blueprints
-
-
 def _steps_panel(ticket: Ticket, user) -> dict | None:
     workflow = workflows.WORKFLOWS.get(ticket.type)
-    if workflow is None or not _mounted():
+    if workflow is None:
         return None
     sent = g.get("steps_submitted", {})
     targets = workflow.next_steps(ticket.step) if ticket.is_open else []
@@ -239,9 +234,7 @@ def _steps_panel(ticket: Ticket, user) -> dict | None:
             "result_note": result.get("note") if result else None}
 
 
-def _contacts_panel(ticket: Ticket, user) -> dict | None:
-    if not _mounted():
-        return None
+def _contacts_panel(ticket: Ticket, user) -> dict:
     return {"contacts": contacts.contacts_for(ticket), "outcomes": contacts.OUTCOMES,
             "contact_form": g.get("steps_submitted", {}).get("contact_form")
             or ContactForm(formdata=None)}

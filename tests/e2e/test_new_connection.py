@@ -2,42 +2,19 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from crm import create_app
 from crm.core.phones import national
 from crm.core.timefmt import LOCAL_TZ
 from crm.extensions import db
 from crm.models import ContactKind, ContactPoint, Customer, Status, Ticket
-from crm.tickets import steps_views
 from tests.e2e.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def live_app(live_app):
-    """The demo app with the "steps" blueprint, whether or not crm/__init__.py lists it yet."""
-    if steps_views.bp.name in live_app.blueprints:
-        return live_app
-    mounted = create_app(dict(live_app.config))
-    mounted.extensions.pop("cskh_redis", None)
-    mounted.register_blueprint(steps_views.bp)
-    return mounted
-
-
-@pytest.fixture(scope="module")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def _demo_customer(app) -> tuple[str, str]:

@@ -4,22 +4,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from crm import create_app
 from crm.alerts import services
-from crm.alerts import views as alerts_views
 from crm.extensions import db
 from crm.models import StaffAlert, utcnow
-
-
-@pytest.fixture(scope="module")
-def app(app):
-    """The test app with the alerts blueprint, also before crm/__init__.py lists it."""
-    if "alerts" in app.blueprints:
-        return app
-    fresh = create_app(dict(app.config))
-    fresh.extensions.pop("cskh_redis", None)
-    fresh.register_blueprint(alerts_views.bp)
-    return fresh
 
 
 @pytest.fixture

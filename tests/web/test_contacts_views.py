@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from crm.core.timefmt import LOCAL_TZ
 from crm.models import ContactAttempt, ContactOutcome, Message
 from crm.tickets import services
-from tests.web.test_steps_views import app  # noqa: F401  (the app with the steps routes)
 
 
 @pytest.fixture

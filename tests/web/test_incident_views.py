@@ -4,40 +4,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from crm import create_app
 from crm.core.timefmt import LOCAL_TZ
 from crm.models import Incident, IncidentStatus, Role, Status
-from crm.tickets import panels, services
+from crm.tickets import services
 from tests import factories
 from tests.conftest import RequestScopedClient
-
-_APPS = {}
-
-
-def _app_with_incidents(app):
-    """The test app, or (until the blueprint is listed in crm.BLUEPRINTS) a twin that has it."""
-    if "incidents" in app.blueprints:
-        return app
-    if "twin" not in _APPS:
-        from crm.incidents import views
-        twin = create_app(dict(app.config))
-        twin.extensions.pop("cskh_redis", None)
-        twin.register_blueprint(views.bp)
-        _APPS["twin"] = twin
-    return _APPS["twin"]
-
 
 @pytest.fixture
 def web(app, db_session):
     """A logged-out client of an app serving the incident pages, and `login(user)`."""
-    from crm.incidents import views
-
-    saved = dict(panels.PANELS)
-    panels.PANELS.clear()         # only this feature's panel: others may lack their blueprints
-    views.register_panel()
-    target = _app_with_incidents(app)
-    target.test_client_class = RequestScopedClient
-    client = target.test_client()
+    app.test_client_class = RequestScopedClient
+    client = app.test_client()
 
     def login(user):
         response = client.post("/login", data={"username": user.username,
@@ -45,9 +22,7 @@ def web(app, db_session):
         assert response.status_code == 302
         return user
     client.login = login
-    yield client
-    panels.PANELS.clear()
-    panels.PANELS.update(saved)
+    return client
 
 
 def outage(customer, **details):

@@ -5,22 +5,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from crm import create_app
 from crm.models import (AuditEvent, Direction, Message, Role, Status, Ticket, TicketLink,
                         TicketParty)
-from crm.tickets import links_views, merge
+from crm.tickets import merge
 from workflows.sla import clock
-
-
-@pytest.fixture(scope="module")
-def app(app):
-    """The app with the "links" blueprint mounted, whether or not crm/__init__.py lists it yet."""
-    if links_views.bp.name in app.blueprints:
-        return app
-    mounted = create_app(dict(app.config))
-    mounted.extensions.pop("cskh_redis", None)
-    mounted.register_blueprint(links_views.bp)
-    return mounted
 
 
 def _ticket(make, **kw):

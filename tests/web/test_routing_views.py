@@ -5,23 +5,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from crm import create_app
 from crm.models import (AssignmentMode, AssignmentRule, AuditEvent, Presence, Role, Status,
                         WardAssignment)
-from crm.routing import queries, views
+from crm.routing import queries
 from workflows import routing
 
 TOMORROW = routing.today() + timedelta(days=1)
-
-
-@pytest.fixture(scope="module")
-def app(app):
-    """The app with the routing blueprint, also before crm/__init__.py lists it."""
-    if "routing" in app.blueprints:
-        return app
-    routed = create_app(dict(app.config))
-    routed.register_blueprint(views.bp)
-    return routed
 
 
 @pytest.fixture

@@ -7,22 +7,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from crm import create_app
 from crm.models import AuditEvent, ContactAttempt, Message, Role, Status
-from crm.tickets import services, steps_views
+from crm.tickets import services
 
 SURVEY = {"step": "surveyed", "survey_date": "2026-01-05", "survey_result": "feasible"}
-
-
-@pytest.fixture(scope="module")
-def app(app):
-    """The app with the "steps" blueprint, whether or not crm/__init__.py lists it yet."""
-    if steps_views.bp.name in app.blueprints:
-        return app
-    mounted = create_app(dict(app.config))
-    mounted.extensions.pop("cskh_redis", None)
-    mounted.register_blueprint(steps_views.bp)
-    return mounted
 
 
 @pytest.fixture
