@@ -26,6 +26,15 @@ def for_channel(channel: str, settings: Mapping[str, Any]) -> ChannelAdapter:
     raise NotConfigured(channel)
 
 
+def by_name(name: str) -> type[ChannelAdapter]:
+    """The adapter class registered under `name` (e.g. "twilio_sms"); KeyError if none."""
+    for classes in ADAPTERS.values():
+        for cls in classes:
+            if cls.name == name:
+                return cls
+    raise KeyError(name)
+
+
 def status(settings: Mapping[str, Any]) -> dict[str, bool]:
     """{channel: configured?} for the settings page."""
     return {channel: any(cls(settings).is_configured() for cls in classes)

@@ -22,6 +22,12 @@ CHANNEL_SETTINGS = (
     "ZALO_API_BASE", "ZALO_OAUTH_BASE",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE",
     "IMAP_URL", "SMTP_URL", "MAIL_FROM", "INBOUND_EMAIL_TOKEN",
+    # the Vietnamese SMS gateway (brandname / short code) beside Twilio
+    "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN", "SMS_GATEWAY_SECRET", "SMS_GATEWAY_BRANDNAME",
+    # the on-premise PBX / CTI connector of the 1900 switchboard
+    "PBX_EVENTS_TOKEN",
+    # where the IVR's "0: talk to an agent" dials (a phone number or sip: URI)
+    "HOTLINE_AGENT_DIAL",
 )
 
 

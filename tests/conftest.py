@@ -62,7 +62,7 @@ def app(database_url, tmp_path_factory):
     })
     app.extensions.pop("cskh_redis", None)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     return app
 

@@ -22,6 +22,18 @@ def fold(text: str | None) -> str:
     return " ".join(bare.lower().split())
 
 
+def plain(text: str | None) -> str:
+    """The text without diacritics, case and spacing kept: "Mất điện" → "Mat dien".
+
+    SMS with any diacritic is sent as UCS-2 (70 characters a segment instead of 160).
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed
+                                                 if not unicodedata.combining(ch)))
+
+
 def tokens(text: str | None, limit: int = 8) -> list[str]:
     """The searchable words of a query, folded, at most `limit` of them."""
     return _TOKEN.findall(fold(text))[:limit]

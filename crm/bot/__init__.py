@@ -1,0 +1,1 @@
+"""Self-service answers shared by every automated front: the IVR, SMS keywords, chat bots."""
