@@ -5,6 +5,7 @@ The benchmarks run the application's own code (queries, services, views) against
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -32,15 +33,17 @@ def make_app(url: str = BENCH_URL, **extra):
     config.update(extra)
     app = create_app(config)
     app.extensions.pop("cskh_redis", None)
+    # as wsgi.py does after start-up: what lives as long as the process leaves the GC's care
+    gc.collect()
+    gc.freeze()
     return app
 
 
-def optional_indexes(url: str, wanted: bool):
-    """`search_proposal.PROPOSED_INDEXES` for the duration of a run, or nothing."""
-    import contextlib
-
-    from search_proposal import proposed_indexes
-    return proposed_indexes(url) if wanted else contextlib.nullcontext()
+def login_client(app, username: str):
+    """A Flask test client logged in as `username` through /login, or None if that failed."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": BENCH_PASSWORD})
+    return client if response.status_code in (302, 303) else None
 
 
 def percentile(sorted_ms: list[float], p: float) -> float:

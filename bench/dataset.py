@@ -40,6 +40,40 @@ CREATE FUNCTION pg_temp.phone(customer bigint) RETURNS text LANGUAGE sql IMMUTAB
 """.format(prefixes=sql_array(PHONE_PREFIXES), n_prefixes=len(PHONE_PREFIXES))
 
 
+#: One clock per open ticket with the policy `workflows.sla.clock.select_policy` would pick
+#: (type, subtype, ward area, the lowest priority number). Due times are approximate: a
+#: working day (8 h of budget) is counted as 1.4 calendar days instead of walking the
+#: calendar. Paused clocks (waiting for the customer, deferred) have no due time, as in the app.
+SLA_SQL = """
+    INSERT INTO ticket_sla (ticket_id, policy_id, policy_key, clock, budget_seconds, warn_percent,
+                            started_at, due_at, warn_at, is_paused, warned_at, breached_at,
+                            escalation_level)
+    SELECT c.*, CASE WHEN c.due_at <= now() THEN 2 WHEN c.warn_at <= now() THEN 1 ELSE 0 END
+      FROM (SELECT d.*, CASE WHEN d.warn_at <= now() THEN d.warn_at END AS warned_at,
+                   CASE WHEN d.due_at <= now() THEN d.due_at END AS breached_at
+              FROM (SELECT t.id, p.id AS policy_id, left(p.name, 64), p.clock,
+                           p.duration_minutes * 60 AS budget, p.warn_percent, t.created_at,
+                           CASE WHEN NOT paused THEN t.created_at + span END AS due_at,
+                           CASE WHEN NOT paused
+                                THEN t.created_at + span * p.warn_percent / 100.0 END AS warn_at,
+                           paused
+                      FROM tickets t JOIN wards w ON w.id = t.ward_id
+                      CROSS JOIN LATERAL (
+                            SELECT * FROM sla_policies p
+                             WHERE p.is_active AND p.type = t.type
+                               AND (p.subtype IS NULL OR p.subtype = t.subtype)
+                               AND (p.area_type IS NULL OR p.area_type = w.area_type)
+                             ORDER BY p.priority, p.id LIMIT 1) p
+                      CROSS JOIN LATERAL (
+                            SELECT t.status IN ('pending_customer', 'deferred') AS paused,
+                                   CASE WHEN p.clock = 'calendar'
+                                        THEN interval '1 minute' * p.duration_minutes
+                                        ELSE interval '1 day' * p.duration_minutes / 480.0 * 1.4
+                                        END AS span) s
+                     WHERE t.status IN ('new', 'open', 'pending_customer', 'deferred')) d) c
+"""
+
+
 def recreate_database(url: str) -> None:
     target = sa.make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -49,8 +83,13 @@ def recreate_database(url: str) -> None:
     admin.dispose()
 
 
-def migrate(url: str) -> None:
-    """The schema exactly as production gets it: `flask db upgrade`."""
+def migrate(url: str) -> str:
+    """The schema exactly as production gets it: `flask db upgrade` to the newest revision.
+
+    Returns that revision, after checking the database reached it (so the bench never
+    measures a schema without the latest indexes).
+    """
+    from alembic.script import ScriptDirectory
     from flask_migrate import upgrade
 
     from common import make_app
@@ -59,7 +98,14 @@ def migrate(url: str) -> None:
     app = make_app(url)
     with app.app_context():
         upgrade()
+        head = ScriptDirectory.from_config(
+            app.extensions["migrate"].migrate.get_config()).get_current_head()
+        at = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        db.session.remove()
         db.engine.dispose()
+    if at != head:
+        raise SystemExit(f"migrations stopped at {at}, the newest is {head}")
+    return at
 
 
 def drop_secondary_indexes(conn) -> list[str]:
@@ -100,7 +146,7 @@ def load_org(conn, districts: int) -> None:
           FROM generate_series(1, {districts * WARDS_PER_DISTRICT}) w
           JOIN districts dc ON dc.id = 1 + (w - 1) / {WARDS_PER_DISTRICT}""")
     password = generate_password_hash(BENCH_PASSWORD, method="pbkdf2:sha256:1000")
-    conn.execute(f"""
+    conn.execute("""
         INSERT INTO users (id, username, full_name, password_hash, role, district_id,
                            is_active_account, created_at, updated_at)
         VALUES (1, 'bench_admin', 'Quản trị viên', %(pw)s, 'admin', NULL, true, now(), now()),
@@ -250,16 +296,8 @@ def load_tickets(conn, tickets: int, customers: int, wards: int, open_share: flo
 
 
 def load_ticket_extras(conn, watch, tickets: int, messages: int) -> None:
-    with watch("ticket_sla (open tickets)"):
-        conn.execute("""
-            INSERT INTO ticket_sla (ticket_id, policy_key, started_at, due_at, warn_at,
-                                    is_paused, breached_at)
-            SELECT id, type, created_at, created_at + d.span, created_at + d.span * 0.8,
-                   status IN ('pending_customer', 'deferred'),
-                   CASE WHEN created_at + d.span < now() THEN created_at + d.span END
-              FROM tickets, LATERAL (SELECT CASE WHEN type = 'outage' THEN interval '2 hours'
-                                                 ELSE interval '3 days' END AS span) d
-             WHERE status IN ('new', 'open', 'pending_customer', 'deferred')""")
+    with watch("ticket_sla (open tickets, clocks as the app starts them)"):
+        conn.execute(SLA_SQL)
     with watch("ticket_counters"):
         conn.execute("""
             INSERT INTO ticket_counters (period, last_value)
@@ -320,8 +358,9 @@ def build(url: str, customers: int, tickets: int, messages: int, open_share: flo
           f"~{messages:,} messages")
     with watch("drop and create database"):
         recreate_database(url)
-    with watch("migrations (flask db upgrade)"):
-        migrate(url)
+    with watch("migrations (flask db upgrade to the newest revision)"):
+        revision = migrate(url)
+    print(f"  schema at revision {revision}")
     conninfo = sa.make_url(url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         # Load-session settings only: FK triggers off (rows are consistent by construction),

@@ -1,7 +1,8 @@
 """Inbox latency on the bench database, through the app's own code: `crm.inbox.queries`
-(ticket_page, status_counts, changed_since) and, when the view exists, `GET /inbox`.
+(ticket_page by activity and by due time, status_counts, changed_since) and whole `GET /`
+requests (the inbox is the home page).
 
-    .venv/bin/python bench/inbox.py [--iterations 200] [--json out.json]
+    .venv/bin/python bench/inbox.py [--iterations 200] [--no-http] [--json out.json]
 
 Every sample starts with an empty session, as a request does. An OFFSET query on the same
 ordering (plain SQL) is timed beside the keyset pages to show why the inbox pages by key.
@@ -15,8 +16,8 @@ from types import SimpleNamespace
 
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
-from common import (BENCH_PASSWORD, BENCH_URL, load_note, make_app, optional_indexes,
-                    print_table, summary, time_call, write_json)
+from common import (BENCH_URL, load_note, login_client, make_app, print_table, summary,
+                    time_call, write_json)
 
 OPEN = "('new', 'open', 'pending_customer', 'deferred')"
 OFFSET_SQL = f"""SELECT id, code, subject, status, updated_at FROM tickets
@@ -53,7 +54,7 @@ def _fresh():
 def bench_queries(iterations: int, rng: random.Random) -> tuple[list, dict]:
     """Each query case through crm.inbox.queries; returns rows and cursors for the HTTP part."""
     from crm.extensions import db
-    from crm.inbox.queries import Filters, changed_since, status_counts, ticket_page
+    from crm.inbox.queries import SORT_DUE, Filters, changed_since, status_counts, ticket_page
     from crm.models import Role, User, utcnow
 
     users = db.session.scalars(sa.select(User)).all()
@@ -74,6 +75,14 @@ def bench_queries(iterations: int, rng: random.Random) -> tuple[list, dict]:
                                                                                Filters(), c))
     case("(c) district staff (random district), open, first page",
          lambda: ticket_page(rng.choice(staff), Filters()))
+    case("    district staff, open, by due time (their default), page 1",
+         lambda: ticket_page(rng.choice(staff), Filters(sort=SORT_DUE)))
+    rows.append(("    district staff, by due time, pages 1-20 by cursor",
+                 summary([ms for u in rng.sample(staff, max(2, iterations // 20))
+                          for ms in _walk(u, Filters(sort=SORT_DUE), pages=20, walks=1)])))
+    # a full sort of every open ticket: a few samples are enough to see its size
+    case("    agent, all open, by due time, page 1 (few samples)",
+         lambda: ticket_page(agent, Filters(sort=SORT_DUE)), n=max(5, iterations // 20))
     sample = rng.sample(staff, 20)
     deep_district = [(u, cursor_at(50, u.district_id, open_only=False)) for u in sample]
     case("    district staff, all statuses, page 50 by cursor",
@@ -169,13 +178,6 @@ def _offset_rows(iterations: int, rng, sample) -> list:
     return rows
 
 
-def _login(app, username: str):
-    client = app.test_client()
-    response = client.post("/login?next=/inbox", data={"username": username,
-                                                        "password": BENCH_PASSWORD})
-    return client if response.status_code in (302, 303) else None
-
-
 def bench_http(app, iterations: int, keep: dict) -> tuple[list, list[str]]:
     """Whole requests through the Flask test client (no network): routing, login, queries,
     template. Each request gets its own app context and session, as in production."""
@@ -183,26 +185,26 @@ def bench_http(app, iterations: int, keep: dict) -> tuple[list, list[str]]:
     from crm.core.timefmt import iso
 
     notes, rows = [], []
-    agent, staff = _login(app, keep["agent"]), _login(app, keep["staff"])
+    agent, staff = login_client(app, keep["agent"]), login_client(app, keep["staff"])
     if agent is None or staff is None:
         return rows, ["HTTP skipped: logging in through /login failed."]
-    probe = agent.get("/inbox")
-    if probe.status_code == 404:
-        return rows, ["HTTP skipped: GET /inbox answers 404 (the inbox view is not there yet)."]
-    cases = [("GET /inbox (agent, all open, page 1 + status chips)", agent, lambda: "/inbox"),
+    few = max(5, iterations // 20)
+    cases = [("GET / (agent: all open by activity + status chips)", agent, lambda: "/"),
              ("GET /inbox?cursor=<page 100> (agent)", agent,
               lambda: f"/inbox?cursor={keep['agent_page100_cursor']}"),
-             ("GET /inbox (district staff)", staff, lambda: "/inbox"),
+             ("GET / (district staff: open, by due time)", staff, lambda: "/"),
+             ("GET /?sort=activity (district staff)", staff, lambda: "/?sort=activity"),
+             ("GET /?sort=due (agent; few samples)", agent, lambda: "/?sort=due", few),
              ("GET /inbox/changes?since=<10 s ago> (agent)", agent,
               lambda: "/inbox/changes?" + _query(since=iso(utcnow() - timedelta(seconds=10))))]
-    for name, client, url in cases:
+    for name, client, url, *n in cases:
         statuses = set()
 
         def get(client=client, url=url):
             response = client.get(url())
             statuses.add(response.status_code)
             response.close()
-        rows.append((name, summary(time_call(get, iterations))))
+        rows.append((name, summary(time_call(get, n[0] if n else iterations))))
         if statuses != {200}:
             notes.append(f"{name}: status codes {sorted(statuses)}")
     return rows, notes
@@ -219,13 +221,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--url", default=BENCH_URL)
     parser.add_argument("--no-http", action="store_true")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="add search_proposal.PROPOSED_INDEXES for this run, drop after")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     print(load_note(), "at the start")
-    with optional_indexes(args.url, args.proposed_indexes):
-        measure(args)
+    measure(args)
 
 
 def measure(args) -> None:

@@ -3,6 +3,7 @@ transaction per message as a webhook does it, then a count that proves zero dupl
 
     .venv/bin/python bench/ingest.py [--messages 20000] [--processes 1] [--json out.json]
     .venv/bin/python bench/ingest.py --processes 4     # four apps at once, same stream
+    .venv/bin/python bench/ingest.py --profile 500     # statements and cProfile per message
 
 The stream is SMS (known and unknown phones) and Zalo (known and unknown user ids); 20 % of
 deliveries repeat an earlier provider id, some of them right after the original, so with
@@ -50,44 +51,14 @@ def build_stream(n: int, customers: int, run: str, seed: int,
     return stream
 
 
-def union_thread_lookup() -> None:
-    """Time a proposal: `find_thread` with "their tickets" as a UNION of two indexed look-ups.
-
-    The application's `customer_id = X OR id IN (ticket_parties …)` cannot use the customer
-    index, so PostgreSQL walks every ticket touched in the last 7 days (20–50 ms at 2 M
-    tickets) for each message from a sender without a recent thread.
-    """
-    from crm.inbox import ingest as module
-    from crm.models import OPEN_STATUSES, Channel, Ticket, TicketParty, utcnow
-
-    def find_thread(ctx) -> None:
-        mine = Ticket.id.in_(sa.union_all(
-            sa.select(Ticket.id).where(Ticket.customer_id == ctx.customer.id),
-            sa.select(TicketParty.ticket_id).where(TicketParty.customer_id == ctx.customer.id)))
-        hint = " ".join(filter(None, (ctx.inbound.thread_hint, ctx.inbound.subject)))
-        if match := module.TICKET_CODE.search(hint):
-            quoted = module.db.session.scalar(sa.select(Ticket).where(
-                Ticket.code == match.group(0).upper(), mine))
-            ctx.ticket = module._follow_merges(quoted)
-        if ctx.ticket is None:
-            ctx.ticket = module.db.session.scalar(
-                sa.select(Ticket).where(mine, Ticket.channel == Channel(ctx.inbound.channel),
-                                        Ticket.status.in_(OPEN_STATUSES),
-                                        Ticket.updated_at >= utcnow() - module.THREAD_WINDOW)
-                .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(1))
-    module.STEPS[module.STEPS.index(module.find_thread)] = find_thread
-
-
 def run_worker(args: tuple) -> dict:
     """Ingest a slice of the stream in its own app; one commit per message."""
-    url, items, proposal = args
+    url, items = args
     from channels.base import ContactRef, InboundMessage
     from crm.extensions import db
     from crm.inbox.ingest import ingest
 
     app = make_app(url)
-    if proposal:
-        union_thread_lookup()
     samples, duplicates, errors = [], 0, []
     start_all = time.perf_counter()
     with app.app_context():
@@ -123,7 +94,7 @@ def verify(url: str, run: str, stream: list[tuple]) -> dict:
             "stored": stored, "stored_distinct": distinct}
 
 
-def run(url: str, n: int, processes: int, seed: int, proposal: bool = False) -> dict:
+def run(url: str, n: int, processes: int, seed: int) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         customers = conn.execute(sa.text("SELECT count(*) FROM customers "
@@ -131,7 +102,7 @@ def run(url: str, n: int, processes: int, seed: int, proposal: bool = False) -> 
     engine.dispose()
     tag = f"{int(time.time()) % 100_000_000:08d}"
     stream = build_stream(n, customers, tag, seed)
-    slices = [(url, stream[p::processes], proposal) for p in range(processes)]
+    slices = [(url, stream[p::processes]) for p in range(processes)]
     start = time.perf_counter()
     if processes == 1:
         results = [run_worker(slices[0])]
@@ -148,22 +119,101 @@ def run(url: str, n: int, processes: int, seed: int, proposal: bool = False) -> 
             "errors": [e for r in results for e in r["errors"]], **counts}
 
 
+def _statement_kind(sql: str) -> str:
+    """"SELECT … FROM tickets", "INSERT INTO audit_log", "SAVEPOINT": what a statement does."""
+    words = sql.split()
+    verb = words[0].upper()
+    if verb in ("INSERT", "DELETE"):
+        return f"{verb} {words[2]}"
+    if verb == "UPDATE":
+        return f"UPDATE {words[1]}"
+    if verb in ("SELECT", "WITH"):
+        upper = [w.upper() for w in words]
+        table = words[upper.index("FROM") + 1] if "FROM" in upper else "-"
+        return f"SELECT … FROM {table.strip('()')}"
+    return verb
+
+
+def profile(url: str, n: int, seed: int) -> None:
+    """One message at a time, as `run_worker` does: statements per message by kind and
+    outcome (opened a ticket, joined a thread, duplicate), time in SQL, and cProfile."""
+    import cProfile
+    import pstats
+    from collections import Counter
+
+    from channels.base import ContactRef, InboundMessage
+    from crm.extensions import db
+    from crm.inbox.ingest import ingest
+
+    app = make_app(url)
+    with app.app_context():
+        customers = db.session.scalar(sa.text("SELECT count(*) FROM customers "
+                                              "WHERE NOT is_provisional"))
+        db.session.remove()
+        stream = build_stream(n, customers, f"P{int(time.time()) % 10_000_000:07d}", seed)
+        current, sql_seconds = Counter(), [0.0]
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            current[_statement_kind(statement)] += 1
+            conn.info["bench_t0"] = time.perf_counter()
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            sql_seconds[0] += time.perf_counter() - conn.info.pop("bench_t0")
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        sa.event.listen(db.engine, "after_cursor_execute", after)
+        by_outcome: dict[str, list[Counter]] = {}
+        profiler, start = cProfile.Profile(), time.perf_counter()
+        for channel, external_id, kind, address, text in stream:
+            inbound = InboundMessage(channel=channel, external_id=external_id,
+                                     sender=ContactRef(kind=kind, address=address),
+                                     received_at=datetime.now(timezone.utc), text=text)
+            current.clear()
+            profiler.enable()
+            ctx = ingest(inbound)
+            opened = ctx.ticket is not None and ctx.ticket in db.session.new
+            db.session.commit()
+            profiler.disable()
+            outcome = ("duplicate" if ctx.duplicate else "opened a ticket" if opened
+                       else "joined a thread" if ctx.ticket is not None else "no ticket")
+            by_outcome.setdefault(outcome, []).append(Counter(current))
+            db.session.remove()
+        wall = time.perf_counter() - start
+    print(f"\n{n} messages in {wall:.1f} s ({n / wall:.0f} msg/s, one process); "
+          f"{sql_seconds[0]:.1f} s of it waiting on SQL statements "
+          f"({100 * sql_seconds[0] / wall:.0f} %)")
+    for outcome, counters in sorted(by_outcome.items(), key=lambda kv: -len(kv[1])):
+        total = sum(counters, Counter())
+        print(f"\n{outcome}: {len(counters)} messages, "
+              f"{sum(total.values()) / len(counters):.1f} statements each")
+        for kind, count in total.most_common():
+            print(f"  {count / len(counters):5.2f}  {kind}")
+    stats = pstats.Stats(profiler).strip_dirs()
+    print("\ncProfile, by cumulative time (ingest + commit only):")
+    stats.sort_stats("cumulative").print_stats(45)
+    print("cProfile, by own time:")
+    stats.sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1],
                         help="one run per value, e.g. --processes 1 4")
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--proposal", action="store_true",
-                        help="time find_thread with a UNION look-up (see union_thread_lookup)")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="instead: ingest N messages counting statements per message and "
+                             "under cProfile")
     parser.add_argument("--url", default=BENCH_URL)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     print(load_note(), "at the start")
+    if args.profile:
+        profile(args.url, args.profile, args.seed)
+        return
     outcomes = []
     for processes in args.processes:
         print(f"\ningesting {args.messages:,} messages with {processes} process(es) ...")
-        out = run(args.url, args.messages, processes, args.seed, args.proposal)
+        out = run(args.url, args.messages, processes, args.seed)
         outcomes.append(out)
         print_table(f"crm.inbox.ingest.ingest + commit, {processes} process(es)",
                     [("per message", out["latency"])])

@@ -2,7 +2,8 @@
 a fixed mix of codes, phones in many formats, names with and without accents, rare and very
 common words and ticket codes, for an agent and for a district_staff user.
 
-    .venv/bin/python bench/search.py [--repeat 10] [--explain-over 300] [--json out.json]
+    .venv/bin/python bench/search.py [--repeat 10] [--explain-over 300] [--no-http]
+                                     [--json out.json]
 
 Inputs that must exist (codes, phones, names) are read from fixed rows of the bench data, so
 the mix is the same on every build of the same size.
@@ -15,8 +16,8 @@ import time
 
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
-from common import (BENCH_URL, LastStatement, explain, load_note, make_app, optional_indexes,
-                    print_table, summary, write_json)
+from common import (BENCH_URL, LastStatement, explain, load_note, login_client, make_app,
+                    print_table, summary, time_call, write_json)
 from vocab import phone_of
 
 #: Query texts that do not depend on the data (words, phrases, rare names, junk).
@@ -88,28 +89,6 @@ def result_ids(user, q: str) -> tuple[list[int], list[int]]:
     return [c.id for c in result.customers], [t.id for t in result.tickets]
 
 
-def check_proposal(users: dict, queries: list[str]) -> None:
-    """Install the proposal after checking it returns exactly what the application returns."""
-    import search_proposal
-    from crm.extensions import db
-
-    def all_ids():
-        out = {}
-        for label, user in users.items():
-            for q in queries:
-                out[(label, q)] = result_ids(user, q)
-                db.session.remove()
-        return out
-    before = all_ids()
-    search_proposal.install()
-    after = all_ids()
-    differ = [key for key in before if before[key] != after[key]]
-    print(f"proposal installed; same ids as the application for "
-          f"{len(before) - len(differ)}/{len(before)} (user, query) pairs")
-    for key in differ:
-        print(f"  differs: {key}: {before[key]} vs {after[key]}")
-
-
 def explain_query(user, q: str) -> str:
     """EXPLAIN ANALYZE of every statement `search(user, q)` runs."""
     from crm.customers.queries import search
@@ -125,23 +104,51 @@ def explain_query(user, q: str) -> str:
     return "\n\n".join(plans)
 
 
+#: Typed searches timed as whole requests: (label, index into the data queries or a text).
+HTTP_CASES = [("full name, no accents", 2), ("phone 0… (exact hit, 303)", 7),
+              ("words 'mat dien'", "mat dien"), ("phrase 'cột điện nghiêng'", "cột điện nghiêng"),
+              ("rare name 'xoan'", "xoan"), ("prefix 'nguy'", "nguy")]
+
+
+def bench_http(app, logins: dict, queries: list[str], iterations: int) -> list:
+    """`GET /customers/search?q=…` as a browser sends it: login session, search, template
+    (or the 303 of an exact hit), one app context per request."""
+    from urllib.parse import urlencode
+
+    rows = []
+    for label, username in logins.items():
+        client = login_client(app, username)
+        if client is None:
+            print(f"  note: HTTP skipped, logging in as {username} failed")
+            return rows
+        for name, which in HTTP_CASES:
+            q = queries[which] if isinstance(which, int) else which
+            url, codes = "/customers/search?" + urlencode({"q": q}), set()
+
+            def get(url=url, codes=codes):
+                response = client.get(url)
+                codes.add(response.status_code)
+                response.close()
+            samples = time_call(get, iterations)
+            rows.append((f"{label}: {name} {sorted(codes)}"[:58], summary(samples)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10, help="runs of each query per user")
     parser.add_argument("--staff", default="ds_pc05ab", help="the district_staff user")
     parser.add_argument("--explain-over", type=float, default=300.0,
                         help="print EXPLAIN ANALYZE for queries whose p50 exceeds this (ms)")
-    parser.add_argument("--proposal", action="store_true",
-                        help="time bench/search_proposal.py instead (after checking it finds "
-                             "the same ids as the application's search)")
-    parser.add_argument("--proposed-indexes", action="store_true",
-                        help="add search_proposal.PROPOSED_INDEXES for this run, drop after")
+    parser.add_argument("--http-iterations", type=int, default=100,
+                        help="GET /customers/search requests per case")
+    parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--url", default=BENCH_URL)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     print(load_note(), "at the start")
     app = make_app(args.url)
-    with optional_indexes(args.url, args.proposed_indexes), app.app_context():
+    with app.app_context():
         from crm.extensions import db
         from crm.models import User
         users = {"agent": db.session.scalar(sa.select(User).where(User.username == "bench_agent")),
@@ -149,8 +156,6 @@ def main() -> None:
         queries = data_queries(db, random.Random(5)) + FIXED
         db.session.remove()
         print(f"{len(queries)} queries x {len(users)} users x {args.repeat} runs")
-        if args.proposal:
-            check_proposal(users, queries)
         samples = run_mix(users, queries, args.repeat)
         everything = [ms for runs in samples.values() for ms in runs]
         per_query = sorted(((summary(runs), key) for key, runs in samples.items()),
@@ -171,7 +176,13 @@ def main() -> None:
         slow = [(who, q) for s, (who, q) in per_query if s["p50"] > args.explain_over]
         for who, q in slow[:3]:
             print(f"\nEXPLAIN ANALYZE, {who}: {q!r}\n{explain_query(users[who], q)}")
-    write_json(args.json, {"overall": dict(rows), "same_results": same,
+        logins = {label: user.username for label, user in users.items()}
+        db.session.remove()
+    http_rows = [] if args.no_http else bench_http(app, logins, queries, args.http_iterations)
+    if http_rows:
+        print_table("GET /customers/search through the Flask test client (full request)",
+                    http_rows)
+    write_json(args.json, {"overall": dict(rows), "same_results": same, "http": dict(http_rows),
                            "per_query": [{"user": who, "q": q, **s}
                                          for s, (who, q) in per_query]})
 
