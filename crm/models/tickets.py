@@ -136,6 +136,8 @@ class TicketSla(Model):
         sa.Index("ix_ticket_sla_warn", "warn_at", postgresql_where=sa.text(
             "warned_at IS NULL AND stopped_at IS NULL"),
             sqlite_where=sa.text("warned_at IS NULL AND stopped_at IS NULL")),
+        # The inbox's "soonest due first": walked in order, a page at a time.
+        sa.Index("ix_ticket_sla_due_order", "due_at", "ticket_id"),
     )
 
 

@@ -1,6 +1,8 @@
 """Lists by due time (keyset on due_at, id; no clock last) and the SLA-state filter."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from crm.inbox.queries import (SORT_DUE, Filters, decode_due_cursor, ticket_page,
                                unrouted_count)
 from crm.models import Status, TicketSla
@@ -16,7 +18,9 @@ def _clock(session, ticket, due=None, warn=None, *, paused=False, stopped=False)
     return ticket
 
 
-def test_due_pages_walk_every_ticket_once_soonest_first_and_clockless_last(db_session, make):
+@pytest.mark.parametrize("narrowed", [False, True], ids=["company-wide", "one district"])
+def test_due_pages_walk_every_ticket_once_soonest_first_and_clockless_last(db_session, make,
+                                                                          narrowed):
     customer = make.customer()
     made = []
     for n in range(17):
@@ -27,8 +31,9 @@ def test_due_pages_walk_every_ticket_once_soonest_first_and_clockless_last(db_se
             _clock(db_session, ticket, NOW + timedelta(hours=n // 3))   # ties share a due
         made.append(ticket)
     user, seen, cursor = make.user(), [], None
+    filters = Filters(sort=SORT_DUE, district_id=customer.ward.district_id if narrowed else None)
     while True:
-        page = ticket_page(user, Filters(sort=SORT_DUE), cursor, size=4)
+        page = ticket_page(user, filters, cursor, size=4)
         seen += page.tickets
         if not page.next_cursor:
             break
