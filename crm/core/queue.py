@@ -106,6 +106,9 @@ def run_job(path: str, args: tuple, kwargs: dict) -> Any:
 
 
 def _after_commit(session) -> None:
+    # SQLAlchemy fires this for a released savepoint too: only the real commit counts.
+    if session.in_nested_transaction():
+        return
     calls = session.info.pop("pending_jobs", [])
     for call in calls:
         try:
@@ -115,6 +118,10 @@ def _after_commit(session) -> None:
 
 
 def _after_rollback(session) -> None:
+    # A savepoint rolled back (a duplicate in ingest) leaves the outer transaction's jobs;
+    # a job queued inside it finds nothing to do, as every job checks the database first.
+    if session.in_nested_transaction():
+        return
     session.info.pop("pending_jobs", None)
 
 

@@ -112,17 +112,41 @@ CUSTOMER_NOTES = ("Người cao tuổi sống một mình, ưu tiên gọi đi�
                   "Thường vắng nhà ban ngày, hẹn sau 17h.",
                   "Hộ kinh doanh homestay, cần thông báo lịch cắt điện sớm.")
 
-# (username, full name, role, district code or None, e-mail)
+class UserSpec(NamedTuple):
+    username: str
+    full_name: str
+    role: str
+    district: str | None = None    #: district office code
+    email: str | None = None
+    is_district_head: bool = False  #: trưởng Điện lực: told of every SLA breach
+    capacity: int = 20             #: open tickets at most (assignment by load)
+
+
 USERS = (
-    ("admin", "Trần Quốc Bảo", "admin", None, "admin@cskh.example.com"),
-    ("giamsat", "Nguyễn Thị Thanh Hương", "supervisor", None, "giamsat@cskh.example.com"),
-    ("tongdai1", "Lê Thị Mỹ Linh", "agent", None, None),
-    ("tongdai2", "Phạm Minh Quân", "agent", None, None),
-    ("dl.pc05aa", "Võ Văn Thành", "district_staff", "PC05AA", None),
-    ("dl.pc05bb", "Huỳnh Thị Ngọc Ánh", "district_staff", "PC05BB", None),
-    ("dl.pc05cc", "Đặng Công Lộc", "district_staff", "PC05CC", None),
-    ("dl.pc05dd", "A Lăng Văn Thương", "district_staff", "PC05DD", None),
+    UserSpec("admin", "Trần Quốc Bảo", "admin", email="admin@cskh.example.com"),
+    UserSpec("giamsat", "Nguyễn Thị Thanh Hương", "supervisor", email="giamsat@cskh.example.com"),
+    UserSpec("tongdai1", "Lê Thị Mỹ Linh", "agent"),
+    UserSpec("tongdai2", "Phạm Minh Quân", "agent"),
+    UserSpec("dl.pc05aa", "Võ Văn Thành", "district_staff", "PC05AA", is_district_head=True),
+    UserSpec("nv1.pc05aa", "Trần Thị Thu Hà", "district_staff", "PC05AA"),
+    UserSpec("dl.pc05bb", "Huỳnh Thị Ngọc Ánh", "district_staff", "PC05BB", is_district_head=True,
+             capacity=4),
+    UserSpec("nv1.pc05bb", "Lê Văn Tâm", "district_staff", "PC05BB", capacity=8),
+    UserSpec("dl.pc05cc", "Đặng Công Lộc", "district_staff", "PC05CC", is_district_head=True),
+    UserSpec("nv1.pc05cc", "Phan Thị Mỹ Dung", "district_staff", "PC05CC"),
+    UserSpec("dl.pc05dd", "A Lăng Văn Thương", "district_staff", "PC05DD", is_district_head=True),
+    UserSpec("nv1.pc05dd", "Bríu Văn Quân", "district_staff", "PC05DD"),
 )
+
+#: How each pool shares new work (None: the care centre): DESIGN "assignment".
+ASSIGNMENT_MODES = {None: "load", "PC05AA": "round_robin", "PC05BB": "load",
+                    "PC05CC": "round_robin", "PC05DD": "manual"}
+#: The office that served each ward before its move, since this date (the routing history).
+WARD_HISTORY_SINCE = (2020, 1, 1)
+#: (ward code, office before, office after): moved on 01/07 last year (the 2025 reform)...
+WARD_MOVED = ("PC05AA-W06", "PC05CC", "PC05AA")
+#: ...and moving on the first day of next month.
+WARD_MOVING = ("PC05BB-W07", "PC05BB", "PC05CC")
 
 # Câu trả lời mẫu (canned replies): shortcut, title, body with crm.inbox.canned placeholders.
 CANNED_REPLIES = (

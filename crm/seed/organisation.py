@@ -37,13 +37,15 @@ def add_users(districts: dict[str, District]) -> dict[str, User]:
     """The demo staff by username; scrypt is slow by design, so the one password is hashed once."""
     password_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
     users = {}
-    for username, full_name, role, district, email in data.USERS:
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+    for spec in data.USERS:
+        user = db.session.scalar(sa.select(User).where(User.username == spec.username))
         if user is None:   # an account made earlier with create-user keeps its password
-            user = User(username=username, full_name=full_name, role=role, email=email,
-                        district=districts.get(district), password_hash=password_hash)
+            user = User(username=spec.username, full_name=spec.full_name, role=spec.role,
+                        email=spec.email, district=districts.get(spec.district),
+                        is_district_head=spec.is_district_head, capacity=spec.capacity,
+                        password_hash=password_hash)
             db.session.add(user)
-        users[username] = user
+        users[spec.username] = user
     db.session.flush()
     return users
 

@@ -16,10 +16,17 @@ from crm.seed import scenarios
 from crm.seed.customers import unused_phone
 from crm.seed.scenarios import Scenario
 
-PLANNED_TICKETS = 116                      # plus one per unknown sender: 120
+PLANNED_TICKETS = 116         # plus three feature stories and one per unknown sender: 123
 CHANNEL_ORDER = ("hotline", "sms", "email", "zalo", "telegram", "web", "counter")
-#: Wards where many outage reports pile up (an incident), see `Planner._incident`.
-INCIDENTS = ("PC05BB-W03", "PC05DD-W01")
+#: Where many outage reports pile up into one incident, see `Planner._incident`: a storm
+#: 12 days ago, an outage this morning (restored as the demo is loaded), one going on now.
+INCIDENTS = {"storm": "PC05BB-W03", "morning": "PC05AA-W02", "ongoing": "PC05DD-W01"}
+#: Ticket types whose field work stops during the demo's service suspension.
+SUSPENDED_TYPES = ("new_connection", "meter_inspection")
+#: Where a customer asks again for what they asked before, first that reaches them.
+DUPLICATE_CHANNELS = (Channel.ZALO, Channel.EMAIL, Channel.TELEGRAM, Channel.SMS, Channel.HOTLINE)
+#: Open new connections spread over these steps, the newest nearest the start.
+OPEN_STEPS = ("received", "surveyed", "contract_signed", "meter_installed")
 
 
 class TicketStory(NamedTuple):
@@ -28,6 +35,18 @@ class TicketStory(NamedTuple):
     channel: Channel
     customer: Customer
     status: Status                 #: how far the ticket gets
+    incident: str | None = None    #: the INCIDENTS key of an outage report
+    step: str | None = None        #: new connections: the last step reached
+    same_as: "TicketStory | None" = None   #: the ticket this one duplicates (merged into it)
+    about: "TicketStory | None" = None     #: the ticket this one is related to (linked)
+
+
+class Moments(NamedTuple):
+    """When the demo's one-off events happen, all in the past."""
+
+    storm_over: datetime           #: power is back in the storm's ward
+    suspension_start: datetime     #: field services suspended for the storm...
+    suspension_lift: datetime      #: ...until this moment
 
 
 class StrangerStory(NamedTuple):
@@ -45,22 +64,66 @@ class Planner:
                  jumpers: set[int]):
         self.rng, self.now, self.customers, self.jumpers = rng, now, customers, jumpers
         self.used: set[int] = set()
+        self.opened: set[str] = set()          #: incidents whose first report is planned
+        storm_day = self._local_day(12)
+        self.moments = Moments(storm_over=storm_day + timedelta(hours=21),
+                               suspension_start=storm_day + timedelta(hours=12),
+                               suspension_lift=self._local_day(10) + timedelta(hours=8))
 
     def stories(self) -> list[TicketStory | StrangerStory]:
-        """Every planned ticket, then one per unknown sender, sorted by moment."""
-        return sorted(self._tickets() + self._strangers(), key=lambda story: story.at)
+        """Every planned ticket, the feature stories, then one per unknown sender, by moment."""
+        tickets = self._tickets()
+        tickets = _with_steps(tickets + self._features(tickets))
+        return sorted(tickets + self._strangers(), key=lambda story: story.at)
 
     def _tickets(self) -> list[TicketStory]:
         rng, stories, outages = self.rng, [], 0
         for scenario, channel in self._picks():
-            (at, age), ward = self._when(channel), None
-            if scenario.type == "outage" and (outages := outages + 1) % 3:
-                ward = INCIDENTS[outages % 3 - 1]
-                at, age = self._incident(outages % 3, rng.randint(0, 150))
-            customer = self._customer_for(scenario, channel, ward)
+            (at, age), incident = self._when(channel), None
+            if scenario.type == "outage" and (outages := outages + 1) % 4:
+                incident = list(INCIDENTS)[outages % 4 - 1]
+                # An incident's reports are resolved by its restoration (crm.seed.events).
+                at, age = self._incident(incident, rng.randint(0, 150)), 0
+            customer = self._customer_for(scenario, channel, INCIDENTS.get(incident))
             stories.append(TicketStory(at, scenario, Channel(channel), customer,
-                                       self._fate(scenario.type, age)))
+                                       self._fate(scenario.type, age), incident))
         return stories
+
+    def _features(self, stories: list[TicketStory]) -> list[TicketStory]:
+        """A duplicate merged into its original, a complaint linked to the outage it is about,
+        and a new connection asked for while field services are suspended."""
+        return [self._duplicate(stories), self._complaint(stories), self._deferred()]
+
+    def _duplicate(self, stories: list[TicketStory]) -> TicketStory:
+        """The same request again a day later on another channel, merged into the first."""
+        window = (self.moments.suspension_start - timedelta(days=2), self.moments.suspension_lift)
+        original = min((s for s in stories if s.scenario.type in ("meter_inspection",
+                                                                  "contract_change")
+                        and s.status == Status.OPEN and not window[0] <= s.at < window[1]
+                        and timedelta(days=3) <= self.now - s.at <= timedelta(days=20)),
+                       key=lambda s: s.at)
+        channel = next(ch for ch in DUPLICATE_CHANNELS if ch != original.channel and (
+            ch not in REPLY_CONTACT or original.customer.contact(REPLY_CONTACT[ch])))
+        at = original.at + timedelta(days=1, minutes=self.rng.randint(0, 300))
+        return TicketStory(at, original.scenario, channel, original.customer, Status.CLOSED,
+                           same_as=original)
+
+    def _complaint(self, stories: list[TicketStory]) -> TicketStory:
+        """The storm's first reporter complains the next morning that it took too long."""
+        about = min((s for s in stories if s.incident == "storm"), key=lambda s: s.at)
+        scenario = next(s for s in scenarios.SCENARIOS if s.subject == scenarios.LINKED_COMPLAINT)
+        at = self._local_day(11) + timedelta(hours=8, minutes=self.rng.randint(0, 120))
+        return TicketStory(at, scenario, Channel.HOTLINE, about.customer,
+                           self._fate("complaint", 11 * 24.0), about=about)
+
+    def _deferred(self) -> TicketStory:
+        """A web request for a new connection the morning after field services stopped."""
+        scenario = self.rng.choice([s for s in scenarios.SCENARIOS
+                                    if s.subtype == "low_voltage"])
+        at = self.moments.suspension_start + timedelta(hours=21,
+                                                       minutes=self.rng.randint(0, 90))
+        return TicketStory(at, scenario, Channel.WEB,
+                           self._customer_for(scenario, "web", None), Status.OPEN)
 
     def _strangers(self) -> list[StrangerStory]:
         """Senders who are no customer yet; a missing address becomes an unused phone."""
@@ -102,11 +165,16 @@ class Planner:
         today = self.now.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
         return (today - timedelta(days=days_ago)).astimezone(timezone.utc)
 
-    def _incident(self, number: int, minutes: int) -> tuple[datetime, float]:
-        """Two outages with many reports each: a storm 12 days ago, one going on now."""
-        if number == 1:
-            return self._local_day(12) + timedelta(hours=15, minutes=minutes), 12 * 24.0
-        return self.now - timedelta(minutes=180 - minutes), (180 - minutes) / 60
+    def _incident(self, key: str, minutes: int) -> datetime:
+        """When a report of the incident `key` comes in (see INCIDENTS)."""
+        first = key not in self.opened
+        self.opened.add(key)
+        if key == "storm":
+            return self._local_day(12) + timedelta(hours=15, minutes=minutes)
+        if key == "morning":
+            return self.now - timedelta(minutes=60 + minutes)
+        # The first report 3 h 20 min ago: the rural 4-hour clock is past its warning.
+        return self.now - timedelta(minutes=200 if first else 20 + minutes)
 
     def _customer_for(self, scenario: Scenario, channel: str, ward: str | None) -> Customer:
         """Someone reachable on the channel, in the incident's ward, not picked before if
@@ -132,8 +200,20 @@ class Planner:
         if hours < 120:
             return (Status.NEW, Status.OPEN, Status.OPEN, Status.PENDING_CUSTOMER,
                     Status.RESOLVED)[int(pick * 5)]
-        return (Status.OPEN, Status.OPEN, Status.PENDING_CUSTOMER, Status.CLOSED, Status.CLOSED,
-                *[Status.RESOLVED] * 13)[int(pick * 18)]
+        return (Status.OPEN, Status.OPEN, Status.OPEN, Status.PENDING_CUSTOMER, Status.CLOSED,
+                Status.CLOSED, *[Status.RESOLVED] * 12)[int(pick * 18)]
+
+
+def _with_steps(stories: list[TicketStory]) -> list[TicketStory]:
+    """New connections get the step they reach: the done ones "energised", the open ones
+    spread over OPEN_STEPS with the newest nearest the start, the new ones "received"."""
+    open_ = sorted((s for s in stories if s.scenario.type == "new_connection"
+                    and s.status in (Status.OPEN, Status.PENDING_CUSTOMER)),
+                   key=lambda s: s.at, reverse=True)
+    steps = {id(s): OPEN_STEPS[n % len(OPEN_STEPS)] for n, s in enumerate(open_)}
+    done = (Status.RESOLVED, Status.CLOSED)
+    return [s._replace(step=steps.get(id(s), "energised" if s.status in done else "received"))
+            if s.scenario.type == "new_connection" else s for s in stories]
 
 
 def channels(scenario: Scenario) -> tuple[str, ...]:

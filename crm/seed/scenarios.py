@@ -170,3 +170,39 @@ UNKNOWN_SENDERS = (
     ("email", "tranthikimoanh@example.net", "Trần Thị Kim Oanh", "Tôi muốn hỏi thủ tục sang tên "
      "hợp đồng điện cho căn hộ mới mua."),
 )
+
+#: The complaint a storm reporter makes the next morning, linked to their outage report.
+LINKED_COMPLAINT = "Khiếu nại thời gian xử lý mất điện quá lâu"
+LINK_NOTE = "Khách hàng khiếu nại về phiếu báo mất điện trong đợt giông sét hôm qua."
+#: Why the same request came twice (the merge's reason), by the duplicate's channel.
+MERGE_REASON = "Khách hàng gửi lại cùng yêu cầu qua {channel}, đã có phiếu đang xử lý."
+#: The cause (workflows.outage.CAUSES) and a crew's note, by outage subject.
+OUTAGE_CAUSES = {"Mất điện cả khu phố": "grid_fault", "Dây điện bị đứt sau giông": "weather",
+                 "Nhà mất điện, hàng xóm vẫn có điện": "customer_side",
+                 "Điện chập chờn, lúc có lúc mất": "grid_fault",
+                 "Cháy aptomat ở cột điện": "overload"}
+CREW = "Tổ thao tác lưu động số {n}"
+STORM_CAUSE = "Giông sét làm cây đổ vào đường dây trung thế, nhảy máy cắt đầu xuất tuyến."
+STORM_NOTE = "Đã phát quang, thay 2 khoảng cột dây hạ thế bị đứt."
+MORNING_CAUSE = "Sự cố cáp ngầm trung thế, đã cô lập phân đoạn và chuyển tải."
+#: When power in the ongoing incident's area should be back (admins' estimate).
+EXPECTED_RESTORE_MINUTES = 90
+SUSPENSION_NOTICE = ("Do ảnh hưởng của giông sét, từ {start} Điện lực tạm dừng khảo sát, lắp "
+                     "đặt công tơ và kiểm tra công tơ tại nhà khách hàng để tập trung khắc phục "
+                     "sự cố lưới điện. Báo mất điện vẫn được tiếp nhận 24/7 qua tổng đài 1900 "
+                     "1909.")
+#: Survey notes and the transformer size of medium-voltage requests, by subject.
+SURVEY_NOTES = ("Đủ hành lang an toàn, cách trụ điện gần nhất khoảng 30 m.",
+                "Cần kéo thêm 2 khoảng cột hạ thế.", "Vị trí treo công tơ thuận lợi.")
+TRANSFORMER_KVA = {"Đăng ký cấp điện trung áp cho xưởng": 400,
+                   "Thỏa thuận đấu nối trạm 250 kVA cho khách sạn": 250}
+#: Nhật ký liên hệ: what district staff write after calling the customer.
+CONTACT_NOTES = {"no_answer": ("Gọi 2 lần không nghe máy.", "Thuê bao không liên lạc được."),
+                 "busy": ("Máy bận, sẽ gọi lại sau.",),
+                 "reached": ("Đã trao đổi với khách hàng, khách đồng ý phương án xử lý.",
+                             "Khách hàng xác nhận thông tin, hẹn gửi bổ sung giấy tờ."),
+                 "appointment": ("Khách hàng hẹn nhân viên đến vào buổi sáng.",)}
+#: The papers a customer brings to the counter, when the request waited for them.
+PAPERS_AT_COUNTER = "Khách hàng đã bổ sung hồ sơ tại quầy giao dịch."
+PAPERS_SENT = ("Tôi đã gửi bản chụp CCCD và giấy tờ nhà, nhờ Điện lực kiểm tra giúp.",
+               "Giấy tờ tôi gửi kèm đây ạ, phiếu {code}.")

@@ -25,6 +25,31 @@ def test_a_rolled_back_transaction_enqueues_nothing(app, db_session, make):
     assert db_session.get(Customer, customer.id).note is None
 
 
+def test_a_released_savepoint_is_not_the_commit_that_releases_jobs(app, db_session, make):
+    customer = make.customer()
+    db_session.commit()
+    queue.enqueue(jobs.set_customer_note, customer.id, "sau khi lưu")
+    with db_session.begin_nested():
+        make.customer()
+    db_session.expire_all()
+    assert db_session.get(Customer, customer.id).note is None
+    db_session.commit()
+    db_session.expire_all()
+    assert db_session.get(Customer, customer.id).note == "sau khi lưu"
+
+
+def test_a_rolled_back_savepoint_keeps_the_outer_transactions_jobs(app, db_session, make):
+    customer = make.customer()
+    db_session.commit()
+    queue.enqueue(jobs.set_customer_note, customer.id, "vẫn chạy")
+    savepoint = db_session.begin_nested()
+    make.customer()
+    savepoint.rollback()
+    db_session.commit()
+    db_session.expire_all()
+    assert db_session.get(Customer, customer.id).note == "vẫn chạy"
+
+
 def test_a_failing_in_process_job_does_not_fail_the_caller(app, db_session, make):
     make.customer()
     queue.enqueue(jobs.explode)
