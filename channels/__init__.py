@@ -39,3 +39,11 @@ def status(settings: Mapping[str, Any]) -> dict[str, bool]:
     """{channel: configured?} for the settings page."""
     return {channel: any(cls(settings).is_configured() for cls in classes)
             for channel, classes in ADAPTERS.items()}
+
+
+# Adapters register themselves on import. For SMS the local gateway comes first: in Vietnam
+# it is the one that reaches customers; Twilio is the fallback when no gateway is configured.
+from channels import sms_gateway, twilio_sms  # noqa: E402,F401
+from channels import email  # noqa: E402,F401
+# The hotline: Twilio Voice and the PBX connector (a call carries no text: send() refuses).
+from channels import pbx, twilio_voice  # noqa: E402,F401

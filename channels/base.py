@@ -27,6 +27,12 @@ class BadPayload(ChannelError):
     """The request is malformed (answered 4xx with the reason, nothing stored)."""
 
 
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, whatever its case."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     url: str                              #: PUBLIC_BASE_URL + path (what the provider signed)

@@ -12,9 +12,15 @@ BLUEPRINTS = (
     "crm.auth.views", "crm.inbox.views", "crm.tickets.views", "crm.customers.views",
     "crm.tickets.intake", "crm.tickets.steps_views", "crm.tickets.links_views",
     "crm.incidents.views", "crm.routing.views", "crm.alerts.views", "crm.admin.views",
-    "crm.health",
+    "crm.health", "crm.households.views", "crm.households.ticket_views",
+    "crm.planned_outages.views", "crm.billing.views", "crm.api.views",
+    "crm.webhooks.email",
+    "crm.webhooks.sms", "crm.admin.channels", "crm.consumption.views",
+    "crm.webhooks.voice", "crm.calls.views",
 )
-CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli")
+CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli", "crm.planned_outages.cli",
+       "crm.households.cli", "crm.billing.cli", "crm.api.cli", "crm.channels_cli",
+       "crm.consumption.cli", "crm.calls.cli")
 
 
 def create_app(config: Mapping | None = None) -> Flask:

@@ -96,8 +96,9 @@ def db_session(app):
             connection.close()
 
 
-#: Tables the migrations fill with reference data; committed tests get them back afterwards.
-REFERENCE_TABLES = ("sla_policies",)
+#: Tables the migrations fill with reference data; committed tests get them back afterwards
+#: (parents before children).
+REFERENCE_TABLES = ("sla_policies", "tariff_versions", "tariff_tiers", "vat_rates")
 
 
 @pytest.fixture

@@ -10,6 +10,11 @@ PURPOSES = (("residential", _l("Sinh hoạt")), ("business", _l("Kinh doanh")),
 
 
 class ContractChange(Workflow):
+    """Contract changes; `change_households` also changes the sub-household register: the
+    district proposes the households to add or end on the ticket page (never in the step
+    values, which every agent sees), "approved" records the new number, and "done" applies
+    both in the same transaction (`crm.households.ticket_changes`)."""
+
     name = "contract_change"
     title = _l("Thay đổi hợp đồng")
     subtypes = {"change_owner": _l("Thay đổi chủ thể"), "renew": _l("Gia hạn hợp đồng"),
@@ -46,3 +51,11 @@ class ContractChange(Workflow):
         "done": _l("Phiếu {ma_phieu}: thay đổi hợp đồng đã hoàn tất ngày {done_date}. "
                    "Cảm ơn Quý khách."),
     }
+
+    def on_status_changed(self, ticket, old_status) -> None:
+        """change_households: apply the register change on "done", withdraw it otherwise;
+        a StepError here refuses the step (the caller rolls the transaction back)."""
+        if ticket.subtype == "change_households":
+            # imported here: crm.households imports crm.tickets, which imports workflows
+            from crm.households import ticket_changes
+            ticket_changes.on_status_changed(ticket, old_status)

@@ -13,7 +13,8 @@ from flask import abort
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.models import Customer, Message, Role, Ticket, Ward
+from crm.models import (Call, Contract, Customer, Message, PlannedOutage, Presence, Role, Ticket,
+                        Ward)
 
 
 def tickets_for(user) -> sa.Select:
@@ -29,6 +30,14 @@ def ticket_visible(user):
     if user.is_district_scoped:
         return Ticket.district_id == user.district_id
     return sa.true()
+
+
+def ticket_visible_to_token(token):
+    """A WHERE clause on tickets for a REST API token: one with a district sees that district
+    only, like a district_staff user; one without sees every ticket's public status."""
+    if token.district_id is None:
+        return sa.true()
+    return Ticket.district_id == token.district_id
 
 
 def customer_visible(user):
@@ -47,6 +56,13 @@ def message_visible(user):
         return sa.true()
     return sa.or_(Message.ticket_id.is_(None),
                   sa.exists().where(Ticket.id == Message.ticket_id, ticket_visible(user)))
+
+
+def planned_outage_visible(user):
+    """A WHERE clause on planned outages: a district sees its own schedule, the centre all."""
+    if user.is_district_scoped:
+        return PlannedOutage.district_id == user.district_id
+    return sa.true()
 
 
 def customers_for(user) -> sa.Select:
@@ -68,6 +84,75 @@ def customer_or_404(user, customer_id: int) -> Customer:
     if customer is None:
         abort(404)
     return customer
+
+
+# --- the sub-household register (sổ hộ dùng chung): personal data, district-owned -------
+
+
+def contract_visible(user):
+    """A WHERE clause on contracts: district staff see those of customers in their wards."""
+    if not user.is_district_scoped:
+        return sa.true()
+    return Contract.customer_id.in_(
+        sa.select(Customer.id).join(Ward, Customer.ward_id == Ward.id)
+        .where(Ward.district_id == user.district_id))
+
+
+def contract_or_404(user, contract_id: int, *, for_update: bool = False) -> Contract:
+    query = sa.select(Contract).where(Contract.id == contract_id, contract_visible(user))
+    if for_update:
+        query = query.with_for_update()
+    contract = db.session.scalar(query)
+    if contract is None:
+        abort(404)
+    return contract
+
+
+def may_see_citizen_ids(user, contract: Contract) -> bool:
+    """Full citizen IDs: supervisors, admins and the contract's own district; agents see
+    the last four digits (enough to confirm a caller), as does any other district."""
+    if user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        return True
+    ward = contract.customer.ward
+    return user.is_district_scoped and ward is not None and ward.district_id == user.district_id
+
+
+def may_edit_households(user, contract: Contract) -> bool:
+    """Whoever edits a household must see what they edit: the same people as above."""
+    return may_see_citizen_ids(user, contract)
+
+
+def may_see_household_reports(user) -> bool:
+    """Duplicate, expiry and re-pricing reports: supervisors, admins, district staff (own)."""
+    return user.has_role(Role.SUPERVISOR, Role.ADMIN, Role.DISTRICT_STAFF)
+
+
+def may_import_readings(user) -> bool:
+    """Readings files (and the tickets they open) are loaded by supervisors and admins only."""
+    return user.has_role(Role.SUPERVISOR, Role.ADMIN)
+
+
+#: Who answers the hotline: they get the screen pops of calls ringing at no one's desk.
+HOTLINE_ROLES = (Role.AGENT, Role.SUPERVISOR)
+
+
+def call_visible(user):
+    """A WHERE clause on calls: district staff see those on their tickets, with no ticket,
+    or that rang at their own extension."""
+    if not user.is_district_scoped:
+        return sa.true()
+    return sa.or_(Call.ticket_id.is_(None), Call.agent_id == user.id,
+                  sa.exists().where(Ticket.id == Call.ticket_id, ticket_visible(user)))
+
+
+def screen_pop_visible(user):
+    """A WHERE clause on calls: whose pop `user` gets. Calls ringing at their extension;
+    and, for available agents and supervisors, calls ringing at no one's in particular.
+    (What the pop may show of the customer is `customer_visible`'s decision.)"""
+    mine = Call.agent_id == user.id
+    if user.has_role(*HOTLINE_ROLES) and user.presence == Presence.AVAILABLE:
+        return sa.or_(mine, Call.agent_id.is_(None))
+    return mine
 
 
 def roles_required(*roles: Role):

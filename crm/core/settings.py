@@ -8,9 +8,12 @@ from crm.models import AppSetting
 
 #: Every setting, with its default: the one place to look for what can be tuned.
 DEFAULTS: dict[str, Any] = {
+    "consumption_change_percent": 30,       # a reading this far from the last one is flagged
     "office_hours": [["08:00", "12:00"], ["13:00", "17:00"]],
     "outage_window_minutes": 120,           # reports this close together join one incident
+    "planned_outage_notice_days": 5,        # customers told this many days before the cut
     "sla_supervisor_after_percent": 50,     # breached and still open this much longer
+    "household_paper_warning_days": 30,     # residence papers expiring this soon are listed
 }
 
 

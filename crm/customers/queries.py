@@ -16,13 +16,13 @@ from crm.core.phones import try_normalise_phone
 from crm.core.text import tokens
 from crm.customers import fulltext
 from crm.extensions import db
-from crm.models import (ContactKind, ContactPoint, Contract, Customer, Message, Meter, Reading,
-                        Ticket)
+from crm.models import (ConsumptionAlert, ContactKind, ContactPoint, Contract, Customer,
+                        Message, Meter, Reading, Ticket)
 
 TICKET_CODE = re.compile(r"^YC\d{4}-\d{6,}$", re.IGNORECASE)
 SEARCH_LIMIT = 20
 TIMELINE_SIZE = 30
-READINGS_SHOWN = 13
+READINGS_SHOWN = 13          # twelve months and the same month last year
 
 
 @dataclass
@@ -156,3 +156,15 @@ def list_readings(customer: Customer, limit: int = READINGS_SHOWN) -> list[Readi
     rows = db.session.scalars(sa.select(Reading).where(Reading.customer_id == customer.id)
                               .order_by(Reading.period.desc()).limit(limit)).all()
     return rows[::-1]
+
+
+def reading_tickets(user, customer: Customer, periods: list[str]) -> dict[str, tuple[int, str]]:
+    """The abnormal-consumption ticket (id, code) of each listed period that `user` may see."""
+    if not periods:
+        return {}
+    rows = db.session.execute(
+        sa.select(ConsumptionAlert.period, Ticket.id, Ticket.code)
+        .join(Ticket, Ticket.id == ConsumptionAlert.ticket_id)
+        .where(ConsumptionAlert.customer_id == customer.id,
+               ConsumptionAlert.period.in_(periods), ticket_visible(user)))
+    return {period: (ticket_id, code) for period, ticket_id, code in rows}

@@ -7,7 +7,7 @@ from crm.core import audit
 from crm.core.db import insert_ignoring_conflicts
 from crm.core.phones import national, normalise_phone
 from crm.extensions import db
-from crm.models import ContactKind, ContactPoint, Customer, Message, Ticket, utcnow
+from crm.models import Call, ContactKind, ContactPoint, Customer, Message, Ticket, utcnow
 
 
 def normalise_contact(kind: ContactKind | str, value: str) -> str:
@@ -82,7 +82,7 @@ def link(provisional: Customer, customer: Customer) -> Customer:
     """Merge a provisional contact into a real customer: contacts, tickets and messages move."""
     if not provisional.is_provisional or provisional.id == customer.id:
         raise ValueError("only a provisional contact can be linked to another customer")
-    for model in (ContactPoint, Ticket, Message):
+    for model in (ContactPoint, Ticket, Message, Call):
         db.session.execute(sa.update(model).where(model.customer_id == provisional.id)
                            .values(customer_id=customer.id))
     audit.record("customer", customer.id, "linked",

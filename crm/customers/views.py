@@ -6,19 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import labels
+from crm.consumption import history, rules, schedule
 from crm.core.permissions import customer_or_404, roles_required
 from crm.core.phones import InvalidPhone
+from crm.core.timefmt import local
 from crm.customers import queries, services
 from crm.customers.forms import ContactForm, LinkForm
 from crm.extensions import db
 from crm.inbox.queries import customer_tickets
-from crm.models import ContactPoint, Customer, Reading, Role, Ticket
+from crm.models import ContactPoint, Customer, Reading, Role, Ticket, utcnow
 
 bp = Blueprint("customers", __name__)
 
 CENTRE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
-#: A month-on-month change this large must be checked with the customer (phúc tra chỉ số).
-JUMP_PERCENT = 30
 
 
 @bp.get("/customers/search")
@@ -98,11 +98,13 @@ def _link(provisional: Customer):
 def _render_detail(customer: Customer, *, contact_form=None, link_form=None, status=200):
     messages, older = queries.list_messages(current_user, customer,
                                             before=request.args.get("before", type=int))
-    readings = _reading_rows(queries.list_readings(customer))
+    limit = rules.threshold()
+    readings = _reading_rows(customer, queries.list_readings(customer), limit)
     is_centre = current_user.has_role(*CENTRE_ROLES)
     return render_template(
         "customers/detail.html", customer=customer, contacts=_contacts_by_kind(customer),
-        contracts=queries.list_contracts(customer), readings=readings, chart=_chart(readings),
+        contracts=queries.list_contracts(customer), readings=readings,
+        chart=history.chart(readings, limit), reading_schedule=_reading_schedule(customer),
         tickets=customer_tickets(current_user, customer), messages=messages, older=older,
         contact_form=contact_form or ContactForm(formdata=None),
         link_form=link_form or LinkForm(formdata=None),
@@ -125,42 +127,13 @@ def _contacts_by_kind(customer: Customer) -> list[tuple[str, list[ContactPoint]]
     return [(kind, items) for kind, items in groups.items() if items]
 
 
-def _reading_rows(rows: list[Reading]) -> list[dict]:
-    """Readings (oldest first) as table rows, with the change against the month before."""
-    if not rows:
-        return []
-    latest = rows[-1].period
-    last_year = f"{int(latest[:4]) - 1}{latest[4:]}"
-    out, previous = [], None
-    for row in rows:
-        change = (round((row.kwh - previous) * 100 / previous) if previous else None)
-        out.append({"period": row.period, "month": f"{row.period[5:]}/{row.period[:4]}",
-                    "short": f"{row.period[5:]}/{row.period[2:4]}", "kwh": row.kwh,
-                    "read_on": row.read_on, "change": change,
-                    "is_jump": change is not None and abs(change) >= JUMP_PERCENT,
-                    "is_last_year": row.period == last_year, "is_latest": row.period == latest})
-        previous = row.kwh
-    return out
+def _reading_rows(customer: Customer, rows: list[Reading], limit) -> list[dict]:
+    """Readings (oldest first) with their change, flag and abnormal-consumption ticket."""
+    tickets = queries.reading_tickets(current_user, customer, [r.period for r in rows])
+    return history.reading_rows(rows, tickets, limit)
 
 
-#: Geometry of the consumption chart (SVG user units).
-SLOT, BAR, PLOT_TOP, PLOT_HEIGHT = 40, 28, 18, 120
-
-
-def _chart(readings: list[dict]) -> dict | None:
-    """Bars of the consumption chart, drawn by the template as inline SVG."""
-    if not readings:
-        return None
-    peak = max(r["kwh"] for r in readings) or 1
-    bars = []
-    for i, reading in enumerate(readings):
-        height = max(round(reading["kwh"] * PLOT_HEIGHT / peak), 1 if reading["kwh"] else 0)
-        classes = ["bar"] + [name for name, on in (
-            ("bar-last-year", reading["is_last_year"]), ("bar-latest", reading["is_latest"]),
-            ("bar-jump", reading["is_jump"])) if on]
-        bars.append({**reading, "x": i * SLOT + (SLOT - BAR) // 2, "width": BAR,
-                     "y": PLOT_TOP + PLOT_HEIGHT - height, "height": height,
-                     "cx": i * SLOT + SLOT // 2, "css": " ".join(classes)})
-    base = PLOT_TOP + PLOT_HEIGHT
-    return {"bars": bars, "width": len(bars) * SLOT, "height": base + 22, "base": base,
-            "label_y": base + 15, "jump": JUMP_PERCENT}
+def _reading_schedule(customer: Customer) -> dict:
+    """The customer's reading day and next reading date (lịch ghi chỉ số)."""
+    rule = schedule.rule_for(customer)
+    return {"rule": rule, "next": schedule.next_date(rule.day, local(utcnow()).date())}

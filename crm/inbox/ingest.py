@@ -35,6 +35,7 @@ class IngestContext:
     message: Message | None = None
     duplicate: bool = False
     skipped: str | None = None          #: why the message was not threaded (stored anyway)
+    answer: str | None = None           #: a bot step's reply, sent once the message is stored
     notes: list[str] = field(default_factory=list)
 
 

@@ -7,7 +7,9 @@ from flask import current_app
 
 import channels
 from channels.base import ContactRef, NotConfigured, OutboundMessage
+from crm.core import channel_state
 from crm.extensions import db
+from crm.inbox.mail import reply_context
 from crm.inbox.services import REPLY_CONTACT
 from crm.models import DeliveryStatus, Message, utcnow
 
@@ -28,13 +30,34 @@ def send_message(message_id: int) -> None:
     except NotConfigured:
         message.status, message.error = DeliveryStatus.FAILED, "channel not configured"
         return
+    key = f"message-{message.id}"
+    thread = reply_context(message)     # e-mail only: ticket code, In-Reply-To, References
     result = adapter.send(OutboundMessage(
         to=ContactRef(str(REPLY_CONTACT[message.channel]), message.address or ""),
-        text=message.body, subject=message.subject, idempotency_key=f"message-{message.id}"))
+        text=message.body, subject=message.subject, idempotency_key=key,
+        in_reply_to=thread.pop("in_reply_to", None), meta={**_send_meta(adapter, key), **thread}))
+    message.meta = {**(message.meta or {}), "adapter": adapter.name}
     if result.ok:
         message.status, message.sent_at = DeliveryStatus.SENT, utcnow()
         message.provider_message_id = result.external_id
+        channel_state.record_outbound(adapter.name)
     elif result.retryable:
+        # Kept for the channel page even though the job fails: RQ retries it later.
+        channel_state.record_error(adapter.name, result.error)
+        db.session.commit()
         raise RetryableSendError(result.error)
     else:
         message.status, message.error = DeliveryStatus.FAILED, (result.error or "")[:500]
+        channel_state.record_error(adapter.name, result.error)
+
+
+def _send_meta(adapter, key: str) -> dict:
+    """The delivery-receipt URL for adapters that take one per message (Twilio's StatusCallback).
+
+    It carries our key, so a receipt that overtakes this job's commit still finds its message.
+    """
+    path = getattr(adapter, "status_callback_path", None)
+    if not path:
+        return {}
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {"status_callback": f"{base}{path}?ref={key}"}

@@ -57,16 +57,30 @@ def send_to_customer(ticket: Ticket, body: str, *, customer: Customer | None = N
     customer = customer or ticket.customer
     channel = Channel(channel) if channel else (
         channels_for(customer, ticket.channel) or [Channel.SMS])[0]
-    contact = _contact_for(customer.id, channel)
-    message = Message(ticket_id=ticket.id, customer_id=customer.id, channel=channel,
-                      direction=Direction.OUTBOUND, address=contact.value, body=body.strip(),
-                      author=actor, status=DeliveryStatus.QUEUED,
-                      meta={"event": event} if event else {},
-                      subject=f"[{ticket.code}] {ticket.subject}" if channel == Channel.EMAIL
-                      else None)
+    message = queue_outbound(customer, body, channel=channel, ticket=ticket, actor=actor,
+                             meta={"event": event} if event else {},
+                             subject=f"[{ticket.code}] {ticket.subject}"
+                             if channel == Channel.EMAIL else None)
+    tickets.touch(ticket)
+    return message
+
+
+def queue_outbound(customer: Customer, body: str, *, channel: Channel,
+                   ticket: Ticket | None = None, actor: User | None = None,
+                   meta: dict | None = None, subject: str | None = None,
+                   address: str | None = None) -> Message:
+    """Store an outbound message (on a ticket's thread or none) and send it by a job after commit.
+
+    `address` (e.g. the number an SMS came from) defaults to the customer's newest contact on
+    `channel`. Raises ReplyError when the customer has no address on `channel`. Flushes.
+    """
+    address = address or _contact_for(customer.id, channel).value
+    message = Message(ticket_id=ticket.id if ticket else None, customer_id=customer.id,
+                      channel=channel, direction=Direction.OUTBOUND, address=address,
+                      body=body.strip(), author=actor, status=DeliveryStatus.QUEUED,
+                      meta=meta or {}, subject=subject)
     db.session.add(message)
     db.session.flush()
-    tickets.touch(ticket)
     queue.enqueue("crm.inbox.jobs.send_message", message.id, queue="notifications")
     return message
 

@@ -1,12 +1,13 @@
 """Customers (khách hàng), their contact points, contracts and meters."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.models.base import Model, StrEnum, Timestamped, enum_column
+from crm.models.base import Model, StrEnum, Timestamped, UTCDateTime, enum_column
 from crm.models.org import Ward
 
 
@@ -105,6 +106,9 @@ class Meter(Timestamped, Model):
     phases: Mapped[int] = mapped_column(default=1)
     installed_on: Mapped[date | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: where it is supplied from, when known: planned outages name feeders and stations
+    feeder: Mapped[str | None] = mapped_column(sa.String(64), index=True)    #: xuất tuyến
+    station: Mapped[str | None] = mapped_column(sa.String(64), index=True)   #: trạm biến áp
 
     contract: Mapped[Contract] = relationship(back_populates="meters")
 
@@ -119,6 +123,12 @@ class Reading(Model):
     period: Mapped[str] = mapped_column(sa.String(7))   #: YYYY-MM
     kwh: Mapped[int]
     read_on: Mapped[date | None]
+    #: the consumption check (crm.consumption.rules): a change of ≥ the threshold against
+    #: the latest earlier period on record; NULL change when there is none or it was 0 kWh
+    is_flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    change_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 1))
+    #: when the check last changed this row; NULL for readings loaded some other way
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         sa.UniqueConstraint("customer_id", "period", name="uq_readings_customer_period"),

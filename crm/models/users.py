@@ -48,6 +48,8 @@ class User(UserMixin, Timestamped, Model):
     capacity: Mapped[int] = mapped_column(default=20)          #: open tickets at most
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_district_head: Mapped[bool] = mapped_column(default=False)   #: trưởng Điện lực
+    #: số máy lẻ: the PBX extension on this person's desk (screen pops ring there)
+    phone_extension: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
 
     district: Mapped[District | None] = relationship()
 

@@ -1,12 +1,12 @@
 """The inbox's due-time order walks an index instead of sorting every open ticket.
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0010
 """
 from alembic import op
 
 revision = '0011'
-down_revision = '0003'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ def live_app(tmp_path_factory):
                       "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("e2e-files"))})
     app.extensions.pop("cskh_redis", None)
     runner = app.test_cli_runner()
-    for args in (["db", "upgrade"], ["seed-demo"]):
+    for args in (["db", "upgrade", "heads"], ["seed-demo"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     yield app
