@@ -47,3 +47,7 @@ from channels import sms_gateway, twilio_sms  # noqa: E402,F401
 from channels import email  # noqa: E402,F401
 # The hotline: Twilio Voice and the PBX connector (a call carries no text: send() refuses).
 from channels import pbx, twilio_voice  # noqa: E402,F401
+# The Telegram bot (python-telegram-bot).
+from channels import telegram  # noqa: E402,F401
+# Zalo Official Account (customer-service messages and ZNS).
+from channels import zalo  # noqa: E402,F401

@@ -17,10 +17,14 @@ BLUEPRINTS = (
     "crm.webhooks.email",
     "crm.webhooks.sms", "crm.admin.channels", "crm.consumption.views",
     "crm.webhooks.voice", "crm.calls.views",
+    "crm.webhooks.zalo",
+    "crm.webhooks.telegram",
+    "crm.bot.views",
 )
 CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli", "crm.planned_outages.cli",
        "crm.households.cli", "crm.billing.cli", "crm.api.cli", "crm.channels_cli",
-       "crm.consumption.cli", "crm.calls.cli")
+       "crm.consumption.cli", "crm.calls.cli",
+       "crm.telegram_cli")
 
 
 def create_app(config: Mapping | None = None) -> Flask:

@@ -10,7 +10,8 @@ Commands run as an ingest step before `open_ticket` (a look-up opens no inquiry 
 though LICH, GCS and TIENDIEN only when the message is the bare command; an outage report
 becomes the ticket its message is stored on); the answer goes out through the normal
 outbound path once the message is stored. Only the channels in
-KEYWORD_CHANNELS take commands: add "zalo" or "telegram" there when their bots want them.
+KEYWORD_CHANNELS take commands this way; on Zalo and Telegram the bot brain
+(`crm.bot.brain`) runs the same commands from its menu.
 """
 from __future__ import annotations
 
@@ -146,11 +147,11 @@ def reading_date(ctx: IngestContext, args: list[str]) -> list[str]:
 def bill_estimate(ctx: IngestContext, args: list[str]) -> list[str]:
     """A month's bill for `<kWh> [households]` at today's prices; opens no ticket."""
     opens_no_ticket(ctx, "bill", args)
-    numbers = whole_numbers(fold(ctx.inbound.text)) or []
-    kwh, households = (numbers + [1])[:2] if len(numbers) in (1, 2) else (None, None)
-    if kwh is None or kwh > MAX_KWH or not 1 <= households <= MAX_HOUSEHOLDS:
+    asked = bill_request(ctx.inbound.text)
+    if asked is None:
         return [_("Soạn TIENDIEN <số kWh> <số hộ nếu dùng chung>, ví dụ: TIENDIEN 350 hoặc "
                   "TIENDIEN 350 2.")]
+    kwh, households = asked
     parts = [answers.bill_estimate(kwh, households)]
     if households == 1:
         parts.append(_("Tính cho 1 hộ; nhiều hộ dùng chung công tơ thì soạn TIENDIEN "
@@ -194,6 +195,16 @@ def customer_asked(ctx: IngestContext, args: list[str],
                         "%(keyword)s <mã khách hàng>, ví dụ: %(keyword)s PC05AA0000001 (mã in "
                         "trên hóa đơn).", keyword=keyword)]
     return ctx.customer, []
+
+
+def bill_request(text: str | None) -> tuple[int, int] | None:
+    """(kWh, households) from "350", "350 kWh 2 hộ" (households default 1); None when the
+    numbers are missing, too many, not whole or out of range. The chat bot asks the same."""
+    numbers = whole_numbers(fold(text)) or []
+    kwh, households = (numbers + [1])[:2] if len(numbers) in (1, 2) else (None, None)
+    if kwh is None or kwh > MAX_KWH or not 1 <= households <= MAX_HOUSEHOLDS:
+        return None
+    return kwh, households
 
 
 def whole_numbers(text: str) -> list[int] | None:

@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "planned_outage_notice_days": 5,        # customers told this many days before the cut
     "sla_supervisor_after_percent": 50,     # breached and still open this much longer
     "household_paper_warning_days": 30,     # residence papers expiring this soon are listed
+    "bot_idle_minutes": 30,                 # a chat idle this long starts again at the bot's menu
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
@@ -35,7 +35,8 @@ class IngestContext:
     message: Message | None = None
     duplicate: bool = False
     skipped: str | None = None          #: why the message was not threaded (stored anyway)
-    answer: str | None = None           #: a bot step's reply, sent once the message is stored
+    answer: str | None = None           #: a keyword's reply, sent once the message is stored
+    bot_turn: Any = None                #: the chat bot's turn (crm.bot.turn.Turn): its replies
     notes: list[str] = field(default_factory=list)
 
 

@@ -4,6 +4,7 @@ from crm.models.api import ApiToken
 from crm.models.audit import AuditEvent
 from crm.models.base import utcnow
 from crm.models.billing import TariffTier, TariffVersion, VatRate
+from crm.models.bot import BotConversation, BotOwner, BotRating
 from crm.models.calls import Call, CallEventLog, CallOutcome, CallProvider, CallState
 from crm.models.channels import ChannelState
 from crm.models.consumption import ConsumptionAlert, ImportStatus, ReadingDay, ReadingImport
@@ -25,13 +26,16 @@ from crm.models.tickets import (OPEN_STATUSES, Attachment, CannedReply, Channel,
                                 Note, Priority, SlaClock, Status, Ticket, TicketCounter,
                                 TicketLink, TicketParty, TicketSla, TicketStatusChange)
 from crm.models.users import Presence, Role, User
+from crm.models.zalo import ZaloToken
 
 __all__ = [
+    "BotConversation", "BotOwner", "BotRating",
     "Call", "CallEventLog", "CallOutcome", "CallProvider", "CallState",
     "ConsumptionAlert", "ImportStatus", "ReadingDay", "ReadingImport",
     "Household", "HouseholdStatus",
     "ApiToken", "TariffTier", "TariffVersion", "VatRate",
     "ChannelState",
+    "ZaloToken",
     "MailPollState",
     "AppSetting", "AreaType", "AssignmentMode", "AssignmentRule", "Attachment", "AuditEvent",
     "CalendarDayKind", "CalendarOverride", "CalendarYear", "CannedReply", "Channel", "Company",

@@ -193,14 +193,16 @@ def test_a_chatty_robot_gets_a_few_answers_only(db_session, make):
     assert len(answers_sent(db_session)) == keywords.ANSWER_BUDGET
 
 
-def test_keywords_run_on_sms_only_for_now(db_session, make):
+def test_on_chat_channels_the_bot_brain_answers_keywords_instead(db_session, make):
+    """SMS keyword answers are SMS-only; on Zalo the brain takes "HD" (its menu), no ticket."""
     customer = make.customer()
     customer.contact_points[0].kind = "zalo"
     db_session.flush()
     ctx = ingest(InboundMessage(channel="zalo", external_id="z1", received_at=utcnow(),
                                 sender=ContactRef("zalo", customer.contact_points[0].value),
                                 text="HD"))
-    assert ctx.answer is None and ctx.ticket.type == "inquiry"
+    assert ctx.answer is None and ctx.ticket is None
+    assert ctx.bot_turn is not None and ctx.bot_turn.replies
 
 
 def test_a_failing_command_loses_nothing(db_session, make, monkeypatch):
