@@ -20,11 +20,14 @@ BLUEPRINTS = (
     "crm.webhooks.zalo",
     "crm.webhooks.telegram",
     "crm.bot.views",
+    "crm.csat.views", "crm.billing.bills_views",
+    "crm.notifications.views",
+    "crm.notifications.template_admin", "crm.notifications.status_page",
 )
 CLI = ("crm.auth.cli", "crm.seed", "workflows.sla.cli", "crm.planned_outages.cli",
        "crm.households.cli", "crm.billing.cli", "crm.api.cli", "crm.channels_cli",
        "crm.consumption.cli", "crm.calls.cli",
-       "crm.telegram_cli")
+       "crm.telegram_cli", "crm.billing.bills_cli")
 
 
 def create_app(config: Mapping | None = None) -> Flask:

@@ -59,6 +59,8 @@ def run_brain(ctx: IngestContext) -> None:
     """
     if ctx.inbound.channel not in BOT_CHANNELS or ctx.customer is None:
         return
+    if ctx.skipped == "csat":                      # a survey answer (crm.csat.replies)
+        return
     if ctx.inbound.kind == "event" and ctx.inbound.meta.get("event") != "follow":
         return
     if utcnow() - ctx.inbound.received_at > STALE_AFTER:

@@ -53,15 +53,17 @@ class Command:
     aliases: tuple[tuple[str, ...], ...]  #: folded words, e.g. ("mat", "dien")
     usage: str                            #: one line of the help (lazy, Vietnamese)
     run: Callable[[IngestContext, list[str]], list[str]]  #: the answer's parts, first = vital
+    listed: bool = True                   #: shown by HD (the help must fit one SMS)
 
 
 COMMANDS: list[Command] = []
 
 
-def command(name: str, *aliases: str, usage):
+def command(name: str, *aliases: str, usage, listed: bool = True):
     """Register `fn(ctx, args) -> [answer parts]` under folded aliases ("mat dien")."""
     def decorator(fn):
-        COMMANDS.append(Command(name, tuple(tuple(a.split()) for a in aliases), usage, fn))
+        COMMANDS.append(Command(name, tuple(tuple(a.split()) for a in aliases), usage, fn,
+                                listed))
         return fn
     return decorator
 
@@ -165,8 +167,36 @@ def help_text(ctx: IngestContext, args: list[str]) -> list[str]:
     """The list of commands; opens no ticket."""
     if ctx.ticket is None:
         ctx.skipped = "keyword:help"
-    return [_("CSKH Điện lực, soạn:")] + [f"{cmd.usage};" for cmd in COMMANDS[:-1]] \
-        + [f"{COMMANDS[-1].usage}."]
+    listed = [cmd for cmd in COMMANDS if cmd.listed]
+    return [_("CSKH Điện lực, soạn:")] + [f"{cmd.usage};" for cmd in listed[:-1]] \
+        + [f"{listed[-1].usage}."]
+
+
+@command("opt_out", "tuchoi", "tu choi", usage=_l("TUCHOI: ngừng nhận thông báo"),
+         listed=False)
+def opt_out(ctx: IngestContext, args: list[str]) -> list[str]:
+    """TUCHOI alone: no more notices by SMS to this customer (replies to their own messages
+    still go); opens no ticket. Said with more words, it is an ordinary message."""
+    return _consent(ctx, args, opted_out=True)
+
+
+@command("opt_in", "dongy", "dong y", usage=_l("DONGY: nhận lại thông báo"), listed=False)
+def opt_in(ctx: IngestContext, args: list[str]) -> list[str]:
+    """DONGY alone: SMS notices again after a TUCHOI; opens no ticket."""
+    return _consent(ctx, args, opted_out=False)
+
+
+def _consent(ctx: IngestContext, args: list[str], *, opted_out: bool) -> list[str]:
+    from crm.notifications import consent      # the notifications package imports the inbox
+
+    if args or ctx.customer is None:
+        return []
+    if ctx.ticket is None:
+        ctx.skipped = "keyword:opt_out" if opted_out else "keyword:opt_in"
+    consent.set_opt_out(ctx.customer.id, ctx.inbound.channel, opted_out, source="sms_keyword")
+    if opted_out:
+        return [_("Quý khách sẽ không nhận thông báo qua SMS nữa. Soạn DONGY để nhận lại.")]
+    return [_("Quý khách sẽ nhận lại thông báo qua SMS. Soạn TUCHOI để ngừng nhận.")]
 
 
 def opens_no_ticket(ctx: IngestContext, name: str, args: list[str]) -> None:

@@ -127,6 +127,11 @@ def may_see_household_reports(user) -> bool:
     return user.has_role(Role.SUPERVISOR, Role.ADMIN, Role.DISTRICT_STAFF)
 
 
+def may_see_notifications(user) -> bool:
+    """The outbox's admin list (every customer's notices, retries): supervisors and admins."""
+    return user.has_role(Role.SUPERVISOR, Role.ADMIN)
+
+
 def may_import_readings(user) -> bool:
     """Readings files (and the tickets they open) are loaded by supervisors and admins only."""
     return user.has_role(Role.SUPERVISOR, Role.ADMIN)
@@ -165,3 +170,8 @@ def roles_required(*roles: Role):
             return view(*args, **kwargs)
         return wrapper
     return decorator
+
+
+def may_see_csat(user) -> bool:
+    """The CSAT report (every district's scores): supervisors and admins."""
+    return user.has_role(Role.SUPERVISOR, Role.ADMIN)

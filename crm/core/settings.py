@@ -15,6 +15,12 @@ DEFAULTS: dict[str, Any] = {
     "sla_supervisor_after_percent": 50,     # breached and still open this much longer
     "household_paper_warning_days": 30,     # residence papers expiring this soon are listed
     "bot_idle_minutes": 30,                 # a chat idle this long starts again at the bot's menu
+    "notification_channels": ["zalo", "sms", "email"],  # fallback order after the preferred one
+    "notification_quiet_hours": ["21:00", "07:00"],      # non-urgent notices wait until the end
+    "bill_notices_per_minute": 20000,       # bill notices made due per minute (provider rates)
+    "csat_survey_enabled": True,            # ask a 1–10 score when a ticket is resolved
+    "csat_reply_hours": 72,                 # a survey unanswered this long expires
+    "csat_target": 8.05,                    # the corporate target shown on the CSAT page
 }
 
 

@@ -57,4 +57,6 @@ def apply_receipt(message: Message, receipt: DeliveryReceipt) -> bool:
         message.error = None
         message.sent_at = message.sent_at or utcnow()
     db.session.flush()
+    from crm.notifications.dispatch import on_receipt    # the notice this message carried
+    on_receipt(message)
     return True

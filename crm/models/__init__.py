@@ -4,15 +4,20 @@ from crm.models.api import ApiToken
 from crm.models.audit import AuditEvent
 from crm.models.base import utcnow
 from crm.models.billing import TariffTier, TariffVersion, VatRate
+from crm.models.bills import Bill, BillImport
 from crm.models.bot import BotConversation, BotOwner, BotRating
 from crm.models.calls import Call, CallEventLog, CallOutcome, CallProvider, CallState
 from crm.models.channels import ChannelState
 from crm.models.consumption import ConsumptionAlert, ImportStatus, ReadingDay, ReadingImport
+from crm.models.csat import CsatScore, CsatStatus
 from crm.models.customers import (Contract, ContactKind, ContactPoint, Customer, Meter, Reading,
                                   UsagePurpose)
 from crm.models.households import Household, HouseholdStatus
 from crm.models.incidents import Incident, IncidentStatus, Suspension
 from crm.models.mail import MailPollState
+from crm.models.notification_templates import NotificationTemplate
+from crm.models.notifications import (ChannelConsent, Notification, NotificationPreference,
+                                      NotificationStatus)
 from crm.models.org import AreaType, Company, District, Ward
 from crm.models.planned_outages import (NoticeKind, PlannedOutage, PlannedOutageFeeder,
                                          PlannedOutageNotice, PlannedOutageStatus,
@@ -30,6 +35,7 @@ from crm.models.zalo import ZaloToken
 
 __all__ = [
     "BotConversation", "BotOwner", "BotRating",
+    "Bill", "BillImport", "CsatScore", "CsatStatus",
     "Call", "CallEventLog", "CallOutcome", "CallProvider", "CallState",
     "ConsumptionAlert", "ImportStatus", "ReadingDay", "ReadingImport",
     "Household", "HouseholdStatus",
@@ -37,6 +43,8 @@ __all__ = [
     "ChannelState",
     "ZaloToken",
     "MailPollState",
+    "NotificationTemplate",
+    "ChannelConsent", "Notification", "NotificationPreference", "NotificationStatus",
     "AppSetting", "AreaType", "AssignmentMode", "AssignmentRule", "Attachment", "AuditEvent",
     "CalendarDayKind", "CalendarOverride", "CalendarYear", "CannedReply", "Channel", "Company",
     "ContactAttempt", "ContactKind", "ContactOutcome", "ContactPoint", "Contract", "Customer",

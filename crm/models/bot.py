@@ -1,4 +1,4 @@
-"""The chat bot's memory: one conversation per (channel, customer), and the ratings it took."""
+"""The chat bot's memory: one conversation per (channel, customer)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Model, StrEnum, UTCDateTime, enum_column, utcnow
+from crm.models.csat import CsatScore
 from crm.models.tickets import JSON, Ticket
 
 
@@ -54,19 +55,5 @@ class BotConversation(Model):
     )
 
 
-class BotRating(Model):
-    """A 1–10 score a customer gave a resolved ticket through the bot (one per ticket)."""
-
-    __tablename__ = "bot_ratings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"),
-                                           unique=True)
-    customer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("customers.id", ondelete="SET NULL"))
-    channel: Mapped[str] = mapped_column(sa.String(16))
-    score: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 10", name="score_range"),)
+#: The bot's ratings live in the one CSAT store (`crm.models.csat`); the old name stays.
+BotRating = CsatScore

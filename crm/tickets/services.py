@@ -77,6 +77,10 @@ def touch(ticket: Ticket) -> None:
     ticket.updated_at = utcnow()
 
 
+#: Features that act on any status change (the CSAT survey) append `hook(ticket, old_status)`.
+STATUS_HOOKS: list = []
+
+
 def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
                   result: str | None = None) -> dict:
     """Move a ticket to another status; resolving needs a result. Returns the changes."""
@@ -104,6 +108,8 @@ def change_status(ticket: Ticket, status: Status | str, *, actor: User | None,
         clock.apply(ticket, now=now)
         workflows.get(ticket.type).on_status_changed(ticket, old_status)
         assignment.on_status_changed(ticket, old_status)
+        for hook in STATUS_HOOKS:
+            hook(ticket, old_status)
     return changes
 
 

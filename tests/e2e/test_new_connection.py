@@ -96,6 +96,7 @@ def test_a_district_walks_a_new_connection_from_intake_to_energised(page, live_a
     expect(page.locator("#steps-result")).to_contain_text("Đã đóng điện")
     expect(page.locator(".steps-bar .step-done")).to_have_count(5)
     expect(page.locator(".ticket-head .sla-stopped")).to_be_visible()
-    expect(page.locator("article.msg.outbound", has_text="đã đóng điện lúc")).to_be_visible()
+    # One message per channel tried: with no channel configured the notice fails on each.
+    expect(page.locator("article.msg.outbound", has_text="đã đóng điện lúc").first).to_be_visible()
     status, _district, stopped_at, result = _stored(live_app, code)
     assert status == Status.RESOLVED and stopped_at is not None and result == "Đã đóng điện"

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 
 from crm.core import settings
 from crm.extensions import db
-from crm.inbox import jobs as inbox_jobs
+from crm.notifications import dispatch
 from crm.models import (AuditEvent, Channel, ContactKind, ContactPoint, DeliveryStatus,
-                        Direction, Message, NoticeKind, PlannedOutage, PlannedOutageNotice,
-                        PlannedOutageStatus)
+                        Direction, Message, NoticeKind, Notification, NotificationStatus,
+                        PlannedOutage, PlannedOutageNotice, PlannedOutageStatus)
 from crm.planned_outages import jobs, notices, services
 from crm.tickets.notify import notify_customer_about
 from tests import factories
@@ -55,9 +55,13 @@ def test_the_job_tells_each_affected_customer_once_however_often_it_runs(make, d
                             "đường dây. Mong quý khách thông cảm.")
     assert "khu vực xuất tuyến/trạm TBA-07" in sent(db_session, also)[0].body
     assert db_session.get(PlannedOutage, cut.id).notices_sent_at is not None
-    pending = [c for c in db_session.info.get("pending_jobs", [])
-               if c.path == "crm.inbox.jobs.send_message"]
-    assert sorted(c.args[0] for c in pending) == sorted(m.id for m in sent(db_session))
+    # Each notice is an outbox row holding its message; one dispatch job sends them all.
+    notices = db_session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    assert [n.message_id for n in notices] == [m.id for m in sent(db_session)]
+    assert {n.status for n in notices} == {NotificationStatus.QUEUED}
+    pending = [c.path for c in db_session.info.get("pending_jobs", [])]
+    assert pending.count("crm.notifications.dispatch.drain_job") == 1
+    assert "crm.inbox.jobs.send_message" not in pending
 
 
 def test_outages_further_ahead_than_the_notice_days_wait(make, db_session, w):
@@ -164,7 +168,7 @@ def test_notify_customer_about_is_deduplicated_by_key_and_uses_email_subjects(ma
 
 
 @responses.activate
-def test_a_notice_without_a_ticket_is_sent_by_the_send_message_job(app, make, db_session, w,
+def test_a_notice_without_a_ticket_is_sent_by_the_dispatcher(app, make, db_session, w,
                                                                    monkeypatch):
     sid = "AC" + "1" * 32
     monkeypatch.setitem(app.config, "CHANNELS", {
@@ -176,8 +180,10 @@ def test_a_notice_without_a_ticket_is_sent_by_the_send_message_job(app, make, db
     outage(db_session, w.district, wards=[w.ward], start=at(1, 8), end=at(1, 16))
     jobs.send_notices()
     (message,) = sent(db_session, customer)
-    inbox_jobs.send_message(message.id)
+    assert dispatch.drain() == 1
     assert message.status == DeliveryStatus.SENT and message.provider_message_id == "SM" + "2" * 32
+    notice = db_session.scalar(sa.select(Notification).where(Notification.message_id == message.id))
+    assert notice.status == NotificationStatus.SENT and notice.channel == "sms"
     body = responses.calls[0].request.body
     assert stub.call_count == 1 and "To=%2B84905111222" in body and "Body=" in body
 

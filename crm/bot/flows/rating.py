@@ -1,8 +1,7 @@
 """Đánh giá dịch vụ (rate the service): a 1–10 score for the customer's last resolved ticket.
 
-Kept simple on purpose: one score per ticket in `bot_ratings` (rating again replaces it),
-audited on the ticket. The CSAT survey sent after resolution is a separate feature; it can
-read these rows or replace them.
+One score per ticket in the CSAT store (`crm.csat.scores`, rating again replaces it),
+audited on the ticket: the same row the survey sent after resolution fills.
 """
 from __future__ import annotations
 
@@ -12,9 +11,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from crm.bot import state
 from crm.bot.flows import Flow, register
 from crm.bot.turn import Turn, button, rows
-from crm.core import audit
+from crm.csat import scores
 from crm.extensions import db
-from crm.models import BotRating, Status, Ticket, utcnow
+from crm.models import CsatScore, Status, Ticket
 
 SCORES = range(1, 11)
 
@@ -59,19 +58,9 @@ def score(turn: Turn) -> bool:
     return True
 
 
-def record(ticket: Ticket, value: int, *, channel: str, customer_id: int) -> BotRating:
-    """Store the score (replacing an earlier one for the ticket) and audit it. Flushes."""
-    rating = db.session.scalar(sa.select(BotRating).where(BotRating.ticket_id == ticket.id))
-    old = rating.score if rating else None
-    if rating is None:
-        rating = BotRating(ticket_id=ticket.id, customer_id=customer_id, channel=channel,
-                           score=value)
-        db.session.add(rating)
-    rating.score, rating.updated_at = value, utcnow()
-    db.session.flush()
-    audit.record("ticket", ticket.id, "rated", {"score": [old, value]}, ticket_id=ticket.id,
-                 actor_label=channel)
-    return rating
+def record(ticket: Ticket, value: int, *, channel: str, customer_id: int) -> CsatScore:
+    """Store the score in the CSAT store (replacing an earlier one for the ticket). Flushes."""
+    return scores.record(ticket, value, channel=channel, customer_id=customer_id)
 
 
 register(Flow("rate", _l("Đánh giá dịch vụ"), start, steps={"score": score},
