@@ -22,6 +22,7 @@ from pathlib import Path
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
 from common import load_note, make_app, write_json
+from dataset import migrate, recreate_database
 
 URL = "postgresql+psycopg://postgres@127.0.0.1/cskh_bench_bills"
 PERIOD, LAST_MONTH, LAST_YEAR = "2026-10", "2026-09", "2025-10"
@@ -29,23 +30,9 @@ SEED = 20261031
 
 
 def recreate_and_migrate() -> str:
-    from flask_migrate import upgrade
-
-    from crm.extensions import db
-
-    target = sa.make_url(URL)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
-    app = make_app(URL)
-    with app.app_context():
-        upgrade(revision="heads")
-        at = db.session.scalars(sa.text("SELECT version_num FROM alembic_version")).all()
-        db.session.remove()
-        db.engine.dispose()
-    return ", ".join(sorted(at))
+    """A fresh database at the newest migration (the same steps as `dataset.py`)."""
+    recreate_database(URL)
+    return migrate(URL)
 
 
 def prepare(rows: int, bad_rows: int, csv_path: Path) -> dict:

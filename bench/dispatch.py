@@ -22,27 +22,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
 from common import load_note, make_app, write_json
+from dataset import migrate, recreate_database
 
 URL = "postgresql+psycopg://postgres@127.0.0.1/cskh_bench_dispatch"
 PORT = 18765
 
 
-def recreate_and_migrate() -> None:
-    from flask_migrate import upgrade
-
-    from crm.extensions import db
-
-    target = sa.make_url(URL)
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
-    admin.dispose()
-    app = make_app(URL)
-    with app.app_context():
-        upgrade(revision="heads")
-        db.session.remove()
-        db.engine.dispose()
+def recreate_and_migrate() -> str:
+    """A fresh database at the newest migration (the same steps as `dataset.py`)."""
+    recreate_database(URL)
+    return migrate(URL)
 
 
 def prepare(rows: int) -> None:

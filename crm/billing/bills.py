@@ -29,8 +29,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from crm.billing import bills_csv
-from crm.billing.bills_csv import BillRow
-from crm.consumption import csvfile
+from crm.consumption import csvfile, staging
 from crm.consumption.csvfile import RowError
 from crm.core import settings
 from crm.core.db import dialect
@@ -112,8 +111,9 @@ def import_bills(binary: BinaryIO, *, filename: str, size: int = 0, today: date 
     db.session.flush()
     summary = Summary()
     _create_temp()
-    for batch in _batches(bills_csv.read_rows(lines, today=today), summary):
-        _load(batch)
+    for batch in staging.batches(bills_csv.read_rows(lines, today=today), summary, BATCH):
+        staging.copy_rows(COPY_ROWS, INSERT_ROWS, batch, lambda r: (
+            r.line, r.code, r.period, r.kwh, r.amount, r.due_on.isoformat()))
         run.progress_bytes = lines.bytes
         progress("read", lines.bytes, size)
     run.progress_bytes = lines.bytes
@@ -130,20 +130,6 @@ def import_bills(binary: BinaryIO, *, filename: str, size: int = 0, today: date 
     return run, summary
 
 
-def _batches(parsed, summary: Summary):
-    batch: list[BillRow] = []
-    for item in parsed:
-        summary.rows += 1
-        if isinstance(item, RowError):
-            summary.add_error(item)
-            continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    yield batch
-
-
 def _create_temp() -> None:
     connection = db.session.connection()
     if dialect() == "postgresql":
@@ -158,29 +144,10 @@ def _drop_temp() -> None:
         table.drop(connection)
 
 
-def _load(batch: list[BillRow]) -> None:
-    if not batch:
-        return
-    if dialect() == "postgresql":
-        cursor = db.session.connection().connection.driver_connection.cursor()
-        with cursor, cursor.copy(COPY_ROWS) as copy:
-            for row in batch:
-                copy.write_row(row)
-    else:
-        db.session.connection().exec_driver_sql(
-            INSERT_ROWS, [(r.line, r.code, r.period, r.kwh, r.amount, r.due_on.isoformat())
-                          for r in batch])
-
-
-def _analyze(table: sa.Table) -> None:
-    if dialect() == "postgresql":           # temporary tables are never auto-analyzed
-        db.session.execute(sa.text(f"ANALYZE {table.name}"))
-
-
 def _write_bills(run: BillImport, summary: Summary) -> None:
     """Resolve customers, report unknown ones and repeats, insert the new bills."""
     customers = Customer.__table__
-    _analyze(rows)
+    staging.analyze(rows)
     code = rows.c.code.collate("C") if dialect() == "postgresql" else rows.c.code
     first = sa.func.min(rows.c.line).over(partition_by=(code, rows.c.period))
     db.session.execute(resolved.insert().from_select(
@@ -188,7 +155,7 @@ def _write_bills(run: BillImport, summary: Summary) -> None:
         sa.select(rows.c.line, rows.c.code, customers.c.id, rows.c.period, rows.c.kwh,
                   rows.c.amount, rows.c.due_on, first)
         .select_from(rows.outerjoin(customers, customers.c.code == rows.c.code))))
-    _analyze(resolved)
+    staging.analyze(resolved)
     bad = sa.or_(resolved.c.customer_id.is_(None), resolved.c.line != resolved.c.first_line)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(resolved).where(bad))
     found = [_row_error(*r) for r in db.session.execute(

@@ -22,7 +22,7 @@ from datetime import date
 from typing import BinaryIO, Callable
 
 from crm.consumption import checks, csvfile, rules, staging, tickets
-from crm.consumption.csvfile import Row, RowError
+from crm.consumption.csvfile import RowError
 from crm.core.timefmt import local
 from crm.extensions import db
 from crm.models import User, utcnow
@@ -69,7 +69,7 @@ def import_readings(binary: BinaryIO, *, size: int = 0, today: date | None = Non
     lines = csvfile.open_lines(binary)
     summary = Summary()
     staging.create()
-    for batch in _batches(csvfile.read_rows(lines, today=today), summary):
+    for batch in staging.batches(csvfile.read_rows(lines, today=today), summary, BATCH):
         staging.load(batch)
         progress("read", lines.bytes, size)
     progress("read", lines.bytes, size)
@@ -79,21 +79,6 @@ def import_readings(binary: BinaryIO, *, size: int = 0, today: date | None = Non
     summary.tickets = tickets.open_pending(actor=actor, progress=progress,
                                            seconds=ticket_seconds)
     return summary
-
-
-def _batches(parsed, summary: Summary):
-    """Rows in lists of BATCH; errors go straight to the summary."""
-    batch: list[Row] = []
-    for item in parsed:
-        summary.rows += 1
-        if isinstance(item, RowError):
-            summary.add_error(item)
-            continue
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    yield batch
 
 
 def _apply_rules(summary: Summary, limit: int | float) -> None:

@@ -7,9 +7,11 @@ SQLite. Every rule runs afterwards as the same SQL on both (`crm.consumption.che
 """
 from __future__ import annotations
 
+from typing import Callable, Iterable, Iterator
+
 import sqlalchemy as sa
 
-from crm.consumption.csvfile import Row
+from crm.consumption.csvfile import Row, RowError
 from crm.core.db import dialect
 from crm.extensions import db
 
@@ -75,17 +77,38 @@ def drop() -> None:
 
 def load(batch: list[Row]) -> None:
     """Append parsed rows to `reading_rows`."""
+    copy_rows(COPY_ROWS, INSERT_ROWS, batch,
+              lambda r: (r.line, r.code, r.period, r.kwh,
+                         r.read_on.isoformat() if r.read_on else None))
+
+
+def copy_rows(copy_sql: str, insert_sql: str, batch: list, as_params: Callable) -> None:
+    """Append rows to a temporary table: COPY on PostgreSQL, executemany of
+    `as_params(row)` elsewhere. Every CSV import of the project loads this way."""
     if not batch:
         return
     if dialect() == "postgresql":
         cursor = db.session.connection().connection.driver_connection.cursor()
-        with cursor, cursor.copy(COPY_ROWS) as copy:
+        with cursor, cursor.copy(copy_sql) as copy:
             for row in batch:
                 copy.write_row(row)
     else:
-        db.session.connection().exec_driver_sql(
-            INSERT_ROWS, [(r.line, r.code, r.period, r.kwh,
-                           r.read_on.isoformat() if r.read_on else None) for r in batch])
+        db.session.connection().exec_driver_sql(insert_sql, [as_params(r) for r in batch])
+
+
+def batches(parsed: Iterable, summary, size: int) -> Iterator[list]:
+    """Parsed rows in lists of `size`; a RowError goes straight to `summary.add_error`."""
+    batch: list = []
+    for item in parsed:
+        summary.rows += 1
+        if isinstance(item, RowError):
+            summary.add_error(item)
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    yield batch
 
 
 def analyze(table: sa.Table) -> None:
