@@ -125,6 +125,38 @@ def committed_db(app):
                                          f" (SELECT max(id) FROM {name}))")
 
 
+@pytest.fixture(scope="session")
+def refused_port():
+    """A loopback port bound by nobody listening: every connection to it is refused at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+@pytest.fixture
+def notice_channels(app, monkeypatch, refused_port):
+    """Every notice channel configured (Zalo, the SMS gateway, e-mail, Telegram).
+
+    Notices only go on channels whose adapter is configured, and the test app configures
+    none: tests that expect a notice to be written use this. Every provider address is a
+    loopback port that refuses connections, so a notice the dispatcher does try fails as
+    retryable and stays queued; tests that check what was sent stub the provider instead.
+    """
+    dead = f"http://127.0.0.1:{refused_port}"
+    settings = {
+        "SMS_GATEWAY_URL": f"{dead}/mt", "SMS_GATEWAY_TOKEN": "gw-token",
+        "SMS_GATEWAY_SECRET": "gw-secret",
+        "SMTP_URL": f"smtp://127.0.0.1:{refused_port}", "MAIL_FROM": "CSKH <cskh@pc05.vn>",
+        "ZALO_APP_ID": "zalo-app", "ZALO_OA_SECRET_KEY": "zalo-oa-secret",
+        "ZALO_ACCESS_TOKEN": "zalo-token", "ZALO_API_BASE": dead, "ZALO_OAUTH_BASE": dead,
+        "TELEGRAM_BOT_TOKEN": "123:telegram", "TELEGRAM_WEBHOOK_SECRET": "tg-secret",
+        "TELEGRAM_API_BASE": dead,
+    }
+    monkeypatch.setitem(app.config, "CHANNELS", settings)
+    return settings
+
+
 @pytest.fixture
 def make(db_session):
     """The factories, bound to the test session: `make.customer(name=...)`."""

@@ -55,13 +55,6 @@ class Result:
     note_required: bool = False           #: e.g. a refusal must say why
 
 
-#: Notices every type shares; a type's own `notices` win. Placeholders: {ma_phieu},
-#: {buoc} (the step), {ket_qua}/{ghi_chu} (result and note), {hen_luc} and field names.
-DEFAULT_NOTICES = {
-    "resolved": _l("Phiếu {ma_phieu} đã được giải quyết. Kết quả: {ket_qua}. {ghi_chu}"),
-    "contact_appointment": _l("Điện lực hẹn làm việc với Quý khách về phiếu {ma_phieu} lúc "
-                      "{hen_luc}. Nếu cần đổi lịch, vui lòng gọi 1900 1909."),
-}
 
 
 class Workflow:
@@ -79,17 +72,18 @@ class Workflow:
     result_choices: ClassVar[tuple[Result, ...]] = (
         Result("done", _l("Đã giải quyết")),
         Result("cancelled", _l("Khách hàng hủy yêu cầu"), note_required=True))
-    #: step (or "resolved", "contact_appointment") → the text sent to the customer
+    #: step → the sentence telling the customer it is done (placeholders: {ma_phieu} and
+    #: the step's field names); the notice template adds the due date and the status link
     notices: ClassVar[dict[str, str]] = {}
     #: outages and similar: handled first, shown first
     default_priority: ClassVar[str] = "normal"
 
     def check(self) -> None:
         """Raise ValueError when the declaration contradicts itself (run at import)."""
-        steps, events = set(self.steps), set(self.steps) | set(DEFAULT_NOTICES)
+        steps = set(self.steps)
         problems = [f"unknown step {k!r}" for k in
                     (set(self.step_fields) | self.skippable) - steps]
-        problems += [f"notice for unknown {k!r}" for k in set(self.notices) - events]
+        problems += [f"notice for unknown {k!r}" for k in set(self.notices) - steps]
         problems += [f"step {k!r} is a reserved name" for k in steps & {RESULT_KEY}]
         if len(self.steps) < 2 or not self.result_choices or self.last_step() in self.skippable:
             problems.append("needs two steps, a result, and a last step that is not skippable")
@@ -134,9 +128,9 @@ class Workflow:
     def result(self, code: str | None) -> Result | None:
         return next((r for r in self.result_choices if r.code == code), None)
 
-    def notice(self, key: str) -> str | None:
-        """The customer notice template for a step or event, if the type sends one."""
-        return self.notices.get(key) or DEFAULT_NOTICES.get(key)
+    def notice(self, step: str) -> str | None:
+        """The type's sentence telling the customer `step` is done, if it sends one."""
+        return self.notices.get(step)
 
     def on_created(self, ticket) -> None:
         """Called once the new ticket is flushed (its clock started): type-specific set-up."""

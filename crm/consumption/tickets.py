@@ -69,7 +69,9 @@ def open_ticket(alert: ConsumptionAlert, *, actor: User | None = None) -> None:
                 if alert.change_percent is not None else None}},
             actor=actor)
         alert.ticket_id = ticket.id
-        notify_customer(ticket, notice(alert, ticket.code), event=EVENT)
+        notify_customer(ticket, EVENT, {
+            "ky": month(alert.period), "kwh": alert.kwh, "kwh_ky_truoc": alert.previous_kwh,
+            "muc_thay_doi": alert.change_percent})
 
 
 def subject(alert: ConsumptionAlert) -> str:
@@ -84,27 +86,6 @@ def description(alert: ConsumptionAlert) -> str:
              period=month(alert.period), kwh=kwh_text(alert.kwh),
              previous_period=month(alert.previous_period),
              previous_kwh=kwh_text(alert.previous_kwh), change=change_text(alert))
-
-
-def notice(alert: ConsumptionAlert, code: str) -> str:
-    """The warning the customer gets, with both kWh figures and the change."""
-    values = dict(period=month(alert.period), kwh=kwh_text(alert.kwh),
-                  previous_period=month(alert.previous_period),
-                  previous_kwh=kwh_text(alert.previous_kwh), code=code)
-    if alert.change_percent is None:          # the previous period was 0 kWh
-        return _("Điện lực thông báo: sản lượng điện kỳ %(period)s của Quý khách là %(kwh)s "
-                 "kWh, trong khi kỳ %(previous_period)s là %(previous_kwh)s kWh. Điện lực sẽ "
-                 "kiểm tra lại chỉ số công tơ (phiếu %(code)s). Chi tiết xin gọi 1900 1909.",
-                 **values)
-    if alert.change_percent > 0:
-        return _("Điện lực thông báo: sản lượng điện kỳ %(period)s của Quý khách là %(kwh)s "
-                 "kWh, tăng %(percent)s%% so với kỳ %(previous_period)s (%(previous_kwh)s "
-                 "kWh). Điện lực sẽ kiểm tra lại chỉ số công tơ (phiếu %(code)s). Chi tiết xin "
-                 "gọi 1900 1909.", percent=percent_text(alert.change_percent), **values)
-    return _("Điện lực thông báo: sản lượng điện kỳ %(period)s của Quý khách là %(kwh)s kWh, "
-             "giảm %(percent)s%% so với kỳ %(previous_period)s (%(previous_kwh)s kWh). Điện "
-             "lực sẽ kiểm tra lại chỉ số công tơ (phiếu %(code)s). Chi tiết xin gọi 1900 1909.",
-             percent=percent_text(alert.change_percent), **values)
 
 
 def change_text(alert: ConsumptionAlert) -> str:

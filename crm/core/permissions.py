@@ -127,6 +127,12 @@ def may_see_household_reports(user) -> bool:
     return user.has_role(Role.SUPERVISOR, Role.ADMIN, Role.DISTRICT_STAFF)
 
 
+def may_edit_notice_preferences(user) -> bool:
+    """A customer's notice channel and opt-outs, set for them when they ask (on the phone, at
+    the counter): the staff who may edit a customer they see, as with adding a contact."""
+    return user.has_role(Role.AGENT, Role.DISTRICT_STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
 def may_see_notifications(user) -> bool:
     """The outbox's admin list (every customer's notices, retries): supervisors and admins."""
     return user.has_role(Role.SUPERVISOR, Role.ADMIN)

@@ -6,19 +6,18 @@ SMS (the customer's channel for notices); merged duplicates are not asked.
 """
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext as _
 
 from crm.core import settings
-from crm.core.text import plain
 from crm.extensions import db
-from crm.inbox.services import channels_for, queue_outbound
+from crm.inbox.services import channels_for
 from crm.models import Channel, CsatScore, CsatStatus, Status, Ticket, utcnow
 from crm.csat.scores import BUTTON_PREFIX, SCORES
+from crm.notifications.outbox import BUTTONS
 from crm.tickets import services as tickets
+from crm.tickets.notify import notify_customer
 
 EVENT = "csat_survey"
 #: channels the answer can come back on (the reply parser listens there)
@@ -63,39 +62,12 @@ def _channel_for(ticket: Ticket) -> Channel | None:
 
 
 def _send(ticket: Ticket, channel: Channel) -> bool:
-    """Through the notifications outbox when it is installed, else as a ticket notice.
-    False when the outbox refused it (the customer opted out of every channel).
-
-    The context carries our own wording as `text`: the outbox sends it when no template
-    for the event exists.
-    """
-    with force_locale("vi"):
-        text = _("Yêu cầu %(code)s đã được giải quyết. Anh/chị chấm mấy điểm cho chất lượng "
-                 "phục vụ, từ 1 (rất không hài lòng) đến 10 (rất hài lòng)? Vui lòng trả lời "
-                 "bằng một số, ví dụ: 9", code=ticket.code)
-    outbox = _outbox()
-    if outbox is not None:
-        return outbox.notify(ticket.customer, EVENT,
-                             {"ma_phieu": ticket.code, "tieu_de": ticket.subject, "text": text},
-                             ticket=ticket, key=f"csat:{ticket.id}",
-                             channel=channel.value) is not None
-    if channel == Channel.SMS:
-        queue_outbound(ticket.customer, plain(text), channel=channel, ticket=ticket,
-                       meta={"event": EVENT})
-        return True
+    """Queue the survey through the notifications outbox, with the 1–10 buttons on the chat
+    channels; False when the customer cannot be reached (opted out of every channel)."""
     buttons = [[{"text": str(n), "data": f"{BUTTON_PREFIX}{n}"} for n in SCORES[i:i + 5]]
                for i in (0, 5)]
-    queue_outbound(ticket.customer, text, channel=channel, ticket=ticket,
-                   meta={"event": EVENT, "buttons": buttons})
-    return True
-
-
-def _outbox():
-    """`crm.notifications.outbox` if that feature is installed, else None."""
-    try:
-        return importlib.import_module("crm.notifications.outbox")
-    except ImportError:         # not installed (or not yet complete): the old notice path
-        return None
+    return notify_customer(ticket, EVENT, {"tieu_de": ticket.subject, BUTTONS: buttons},
+                           key=f"csat:{ticket.id}", channel=channel.value) is not None
 
 
 if on_status_changed not in tickets.STATUS_HOOKS:

@@ -1,24 +1,29 @@
-"""Customer search, the customer 360 page, and the contact actions taken from it."""
+"""Customer search, the customer 360 page, and the actions taken from it: contacts, linking,
+the customer's notice channel and opt-outs."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import labels
 from crm.consumption import history, rules, schedule
-from crm.core.permissions import customer_or_404, roles_required
+from crm.core.permissions import customer_or_404, may_edit_notice_preferences, roles_required
 from crm.core.phones import InvalidPhone
 from crm.core.timefmt import local
 from crm.customers import queries, services
-from crm.customers.forms import ContactForm, LinkForm
+from crm.customers.forms import ConsentForm, ContactForm, LinkForm, NoticeChannelForm
 from crm.extensions import db
 from crm.inbox.queries import customer_tickets
 from crm.models import ContactPoint, Customer, Reading, Role, Ticket, utcnow
+from crm.notifications import choice, consent
 
 bp = Blueprint("customers", __name__)
 
 CENTRE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+#: The notice channels in the order the "Thông báo" panel lists them.
+NOTICE_PANEL_ORDER = tuple(ch for ch in ("zalo", "sms", "email", "telegram")
+                           if ch in choice.NOTICE_CHANNELS)
 
 
 @bp.get("/customers/search")
@@ -95,7 +100,101 @@ def _link(provisional: Customer):
     return redirect(url_for("customers.detail", customer_id=target.id), 303)
 
 
-def _render_detail(customer: Customer, *, contact_form=None, link_form=None, status=200):
+@bp.post("/customers/<int:customer_id>/notice-channel")
+@login_required
+def notice_channel(customer_id: int):
+    """Set (or clear: automatic) the channel the customer wants notices on; 400 if unusable."""
+    customer = customer_or_404(current_user, customer_id)
+    if not may_edit_notice_preferences(current_user):
+        abort(403)
+    facts = choice.Facts.load([customer.id])
+    form = NoticeChannelForm()
+    form.channel.choices = _channel_choices(customer, facts)
+    if not form.validate():
+        return _render_detail(customer, notice_form=form, status=400)
+    channel = form.channel.data or None
+    if channel is not None and channel != facts.preferred.get(customer.id):
+        error = _unusable(customer, facts, channel)
+        if error:
+            form.channel.errors.append(error)
+            return _render_detail(customer, notice_form=form, status=400)
+    if choice.set_preferred(customer.id, channel):
+        db.session.commit()
+        flash(_("Đã lưu kênh nhận thông báo: %(channel)s.",
+                channel=labels.label("channel", channel))
+              if channel else _("Thông báo sẽ gửi theo thứ tự kênh mặc định."), "success")
+    else:
+        flash(_("Kênh nhận thông báo không thay đổi."), "info")
+    return redirect(url_for("customers.detail", customer_id=customer.id,
+                            _anchor="notice-settings"), 303)
+
+
+@bp.post("/customers/<int:customer_id>/notice-consent")
+@login_required
+def notice_consent(customer_id: int):
+    """Record, on the customer's behalf, that they refuse (or accept again) notices on a channel."""
+    customer = customer_or_404(current_user, customer_id)
+    if not may_edit_notice_preferences(current_user):
+        abort(403)
+    form = ConsentForm()
+    channel, state = form.channel.data, form.state.data
+    if not form.validate() or state not in ("in", "out") or channel not in choice.NOTICE_CHANNELS:
+        return _render_detail(customer, consent_error=_("Yêu cầu không hợp lệ."), status=400)
+    facts = choice.Facts.load([customer.id])
+    if (customer.id, channel) not in facts.refused:       # an old opt-out can always be lifted
+        error = _unusable(customer, facts, channel)
+        if error:
+            return _render_detail(customer, consent_error=error, status=400)
+    label = labels.label("channel", channel)
+    if consent.set_opt_out(customer.id, channel, state == "out", source="agent"):
+        db.session.commit()
+        flash(_("Đã ghi nhận: khách hàng từ chối nhận thông báo qua %(channel)s.", channel=label)
+              if state == "out" else
+              _("Đã ghi nhận: khách hàng đồng ý nhận thông báo qua %(channel)s.", channel=label),
+              "success")
+    else:
+        flash(_("Không có gì thay đổi."), "info")
+    return redirect(url_for("customers.detail", customer_id=customer.id,
+                            _anchor="notice-settings"), 303)
+
+
+def _unusable(customer: Customer, facts: choice.Facts, channel: str) -> str | None:
+    """Why `channel` cannot be chosen for this customer, or None."""
+    if channel not in choice.NOTICE_CHANNELS:
+        return _("Kênh thông báo không hợp lệ.")
+    if (customer.id, channel) not in facts.addresses:
+        return _("Khách hàng chưa có địa chỉ %(channel)s: hãy thêm liên hệ trước.",
+                 channel=labels.label("channel", channel))
+    return None
+
+
+def _channel_choices(customer: Customer, facts: choice.Facts) -> list[tuple[str, str]]:
+    """Automatic, the channels the customer has an address on, and the current choice."""
+    current = facts.preferred.get(customer.id)
+    return [("", _("Tự động (theo thứ tự mặc định)"))] + [
+        (ch, labels.label("channel", ch)) for ch in NOTICE_PANEL_ORDER
+        if (customer.id, ch) in facts.addresses or ch == current]
+
+
+def _notice_panel(customer: Customer, form: NoticeChannelForm | None, error: str | None) -> dict:
+    """The "Thông báo" panel: preferred channel, per-channel address and consent, next channel."""
+    facts = choice.Facts.load([customer.id])
+    current = facts.preferred.get(customer.id)
+    if form is None:
+        form = NoticeChannelForm(formdata=None, data={"channel": current or ""})
+    form.channel.choices = _channel_choices(customer, facts)
+    rows = [{"channel": ch, "address": facts.addresses.get((customer.id, ch)),
+             "opted_out": (customer.id, ch) in facts.refused,
+             "configured": facts.configured is None or ch in facts.configured}
+            for ch in NOTICE_PANEL_ORDER]
+    upcoming = facts.candidates(customer.id)
+    return {"form": form, "consent_form": ConsentForm(formdata=None), "error": error,
+            "preferred": current, "rows": rows, "next": upcoming[0] if upcoming else None,
+            "can_edit": may_edit_notice_preferences(current_user)}
+
+
+def _render_detail(customer: Customer, *, contact_form=None, link_form=None, notice_form=None,
+                   consent_error=None, status=200):
     messages, older = queries.list_messages(current_user, customer,
                                             before=request.args.get("before", type=int))
     limit = rules.threshold()
@@ -108,6 +207,7 @@ def _render_detail(customer: Customer, *, contact_form=None, link_form=None, sta
         tickets=customer_tickets(current_user, customer), messages=messages, older=older,
         contact_form=contact_form or ContactForm(formdata=None),
         link_form=link_form or LinkForm(formdata=None),
+        notice=_notice_panel(customer, notice_form, consent_error),
         can_create_ticket=is_centre, can_link=is_centre and customer.is_provisional), status
 
 

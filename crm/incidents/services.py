@@ -112,6 +112,10 @@ def set_expected_restore(incident: Incident, at: datetime, actor: User | None) -
     changes = audit.diff(incident, expected_restore_at=at)
     if changes:
         audit.record("incident", incident.id, "expected_restore_set", changes, actor=actor)
+        db.session.flush()
+        _notify_reporters(incident, _open_reports(incident.id), "incident_known",
+                          {"khu_vuc": area(incident), "du_kien_co_dien": at},
+                          key=f"incident-known:{incident.id}:{at.isoformat()}")
     db.session.flush()
     return incident
 
@@ -138,7 +142,8 @@ def restore(incident: Incident, *, cause: str, actor: User | None) -> list[Ticke
                    time=fmt_time(now), date=fmt_date(now), cause=cause)
     for ticket in reports:
         tickets.change_status(ticket, Status.RESOLVED, actor=actor, result=result)
-    _notify_reporters(incident, reports)
+    _notify_reporters(incident, reports, "incident_restored",
+                      {"khu_vuc": area(incident), "co_dien_luc": now})
     audit.record("incident", incident.id, "restored",
                  {"cause": [None, cause], "tickets": [None, len(reports)]}, actor=actor)
     db.session.flush()
@@ -153,8 +158,12 @@ def _open_reports(incident_id: int) -> list[Ticket]:
         .order_by(Ticket.id).with_for_update(of=Ticket)).unique().all()
 
 
-def _notify_reporters(incident: Incident, reports: list[Ticket]) -> None:
-    """One notice per customer: the reporter of each ticket and those merged into it."""
+def _notify_reporters(incident: Incident, reports: list[Ticket], event: str, values: dict, *,
+                      key: str | None = None) -> None:
+    """One notice per customer: the reporter of each ticket and those merged into it.
+
+    With a `key`, each customer is told at most once per key (a repeated save says nothing).
+    """
     parties = db.session.scalars(
         sa.select(TicketParty).where(TicketParty.ticket_id.in_([t.id for t in reports]))
         .options(selectinload(TicketParty.customer))).all() if reports else []
@@ -166,15 +175,11 @@ def _notify_reporters(incident: Incident, reports: list[Ticket]) -> None:
         for customer in [ticket.customer, *by_ticket.get(ticket.id, [])]:
             if customer.id not in told:
                 told.add(customer.id)
-                notify_customer(ticket, restored_notice(incident, ticket), customer=customer,
-                                event="incident_restored")
+                notify_customer(ticket, event, values, customer=customer,
+                                key=f"{key}:customer-{customer.id}" if key else None)
 
 
-def restored_notice(incident: Incident, ticket: Ticket) -> str:
-    """The SMS/Zalo text a reporter gets, always in Vietnamese (customers have no UI locale)."""
+def area(incident: Incident) -> str:
+    """The area's name as customers read it: in Vietnamese, whatever the staff's language."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return _("Điện lực thông báo: khu vực %(area)s đã có điện trở lại lúc %(time)s ngày "
-                 "%(date)s. Phiếu báo mất điện %(code)s của quý khách đã được đóng. "
-                 "Cảm ơn quý khách đã thông báo.", area=area_name(incident),
-                 time=fmt_time(incident.restored_at), date=fmt_date(incident.restored_at),
-                 code=ticket.code)
+        return area_name(incident)

@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 import workflows
 from crm.core import audit, queue
-from crm.core.timefmt import iso
+from crm.core.timefmt import iso, local
 from crm.extensions import db
 from crm.models import Status, Suspension, Ticket, User, utcnow
 
@@ -89,17 +88,19 @@ def lift(suspension: Suspension, actor: User | None) -> Suspension:
 
 
 def notice_for_new_ticket(ticket: Ticket):
-    """Send the suspension's public notice to the customer of a ticket it deferred; else None."""
+    """Send the suspension's public notice to the customer of a ticket it deferred; else None.
+
+    Urgent: the customer has just asked, and learns at once why nothing will happen soon.
+    """
     from crm.tickets.notify import notify_customer      # the ticket services import this module
 
     if ticket.suspension_id is None or ticket.status != Status.DEFERRED:
         return None
     suspension = db.session.get(Suspension, ticket.suspension_id)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = _("%(notice)s Yêu cầu %(code)s của quý khách đã được ghi nhận; Điện lực sẽ liên "
-                 "hệ với quý khách sau khi dịch vụ được cung cấp trở lại.",
-                 notice=suspension.notice.strip(), code=ticket.code)
-    return notify_customer(ticket, text, event="suspension_notice")
+    until = suspension.ends_at and local(suspension.ends_at).date()
+    return notify_customer(ticket, "deferred",
+                           {"ly_do": suspension.notice.strip(), "hoan_den": until},
+                           urgent=True)
 
 
 def resume_if_over(suspension_id: int) -> int:
@@ -139,10 +140,5 @@ def _resume(ticket: Ticket) -> None:
     services.change_status(ticket, Status.NEW, actor=None)
     if ticket.assignee_id is None:
         assignment.auto_assign(ticket)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = _("Dịch vụ đã được cung cấp trở lại. Yêu cầu %(code)s của quý khách đã được "
-                 "chuyển đến %(district)s để giải quyết; Điện lực sẽ liên hệ với quý khách.",
-                 code=ticket.code, district=ticket.district.name if ticket.district
-                 else _("Điện lực"))
-    notify_customer(ticket, text, event="suspension_ended")
+    notify_customer(ticket, "resumed")
 

@@ -2,8 +2,10 @@
 
 The order is the customer's preferred channel (else the channel their ticket came in on),
 then the admin-editable fallback order (`notification_channels`, Zalo → SMS → e-mail by
-default), keeping only channels the customer has an address on, has not opted out of, and
-that have not already failed for good for this notice.
+default), keeping only channels whose adapter is configured on this site, that the customer
+has an address on and has not opted out of, and that have not already failed for good for
+this notice. A channel without an adapter (the demo, a site without Zalo) is never tried:
+trying it would only leave a failed message in the thread.
 """
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
-from crm.core import settings
+import channels
+from channels.base import NotConfigured
+from crm.core import audit, settings
 from crm.core.timefmt import LOCAL_TZ
 from crm.extensions import db
 from crm.inbox.services import REPLY_CONTACT
@@ -28,21 +33,41 @@ def preferred(customer_id: int) -> str | None:
     return row.channel if row is not None else None
 
 
-def set_preferred(customer_id: int, channel: str | None) -> None:
-    """Store (or clear, with None) the customer's preferred channel. Flushes."""
+def set_preferred(customer_id: int, channel: str | None) -> bool:
+    """Store (or clear, with None) the customer's preferred channel; False when nothing
+    changed. Flushes, audits."""
     row = db.session.get(NotificationPreference, customer_id)
+    old = row.channel if row is not None else None
+    channel = str(channel) if channel else None
+    if channel == old:
+        return False
     if channel is None:
-        if row is not None:
-            db.session.delete(row)
+        db.session.delete(row)
     elif row is None:
-        db.session.add(NotificationPreference(customer_id=customer_id, channel=str(channel)))
+        db.session.add(NotificationPreference(customer_id=customer_id, channel=channel))
     else:
-        row.channel = str(channel)
+        row.channel = channel
     db.session.flush()
+    audit.record("customer", customer_id, "notice_channel_changed",
+                 {"notice_channel": [old, channel]})
+    return True
 
 
 def fallback_order() -> list[str]:
     return [str(ch) for ch in settings.get("notification_channels") if ch in NOTICE_CHANNELS]
+
+
+def configured_channels() -> frozenset[str]:
+    """The notice channels an adapter is configured for (from the app's settings, no I/O)."""
+    config = current_app.config.get("CHANNELS") or {}
+    found = set()
+    for channel in NOTICE_CHANNELS:
+        try:
+            channels.for_channel(channel, config)
+        except NotConfigured:
+            continue
+        found.add(channel)
+    return frozenset(found)
 
 
 @dataclass
@@ -52,11 +77,13 @@ class Facts:
     addresses: dict[tuple[int, str], str] = field(default_factory=dict)  #: newest per channel
     refused: set[tuple[int, str]] = field(default_factory=set)
     order: list[str] = field(default_factory=list)
+    #: Channels with a configured adapter (None: not checked, every channel counts).
+    configured: frozenset[str] | None = None
 
     @classmethod
     def load(cls, customer_ids) -> "Facts":
         ids = list(set(customer_ids))
-        facts = cls(order=fallback_order())
+        facts = cls(order=fallback_order(), configured=configured_channels())
         if not ids:
             return facts
         facts.preferred = dict(db.session.execute(sa.select(
@@ -77,8 +104,13 @@ class Facts:
         first = requested or self.preferred.get(customer_id) or hint
         order = ([str(first)] if first else []) + self.order
         return list(dict.fromkeys(
-            ch for ch in order if (customer_id, ch) in self.addresses
-            and (customer_id, ch) not in self.refused and ch not in tried))
+            ch for ch in order if self.usable(customer_id, ch) and ch not in tried))
+
+    def usable(self, customer_id: int, channel: str) -> bool:
+        """Configured here, and the customer has an address on it and has not opted out."""
+        return (self.configured is None or channel in self.configured) \
+            and (customer_id, channel) in self.addresses \
+            and (customer_id, channel) not in self.refused
 
 
 def candidates(customer_id: int, *, requested: str | None = None, hint: str | None = None,

@@ -17,10 +17,15 @@ from crm.extensions import db
 from crm.models import (Channel, Customer, DeliveryStatus, Direction, Message, Notification,
                         NotificationStatus, Ticket, utcnow)
 from crm.notifications import choice
+from crm.notifications.templates import TemplateError, render as render_template
 
 log = logging.getLogger(__name__)
 
 DRAIN_JOB = "crm.notifications.dispatch.drain_job"
+#: A context key for the sending, not the template: quick-reply buttons on the chat channels
+#: (rows of {"text", "data"}, as the chat bot sends them), e.g. the CSAT survey's 1–10.
+BUTTONS = "_buttons"
+CHAT_CHANNELS = frozenset({str(Channel.ZALO), str(Channel.TELEGRAM)})
 
 
 def notify(customer: Customer, event: str, context: dict, *, ticket: Ticket | None = None,
@@ -65,15 +70,13 @@ def wake() -> None:
 def render(notification: Notification, channel: str) -> tuple[str | None, str]:
     """(subject, body) for `channel`.
 
-    A context with a `text` is a notice whose caller wrote the wording (the ticket
-    workflows, incidents, planned outages): that text is sent as written, since it carries
-    details the event's template has no variable for. Any other notice is rendered from the
-    event's template (`crm.notifications.templates`), when that module is there.
+    Every notice is rendered from its event's template (`crm.notifications.templates`).
+    A context with a `text` (notices written before the templates existed) is sent as
+    written.
     """
     context = notification.context or {}
     if context.get("text"):
         return context.get("subject"), str(context["text"])
-    from crm.notifications.templates import render as render_template
     rendered = render_template(notification.event, channel, context)
     return rendered.subject, rendered.body
 
@@ -103,7 +106,11 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
         if not options:
             continue
         channel = options[0]
-        subject, body = render(notification, channel)
+        try:
+            subject, body = render(notification, channel)
+        except TemplateError as exc:        # an edited template this context cannot fill
+            unrenderable(notification, str(exc))
+            continue
         if channel == Channel.EMAIL and subject is None and ticket is not None:
             subject = f"[{ticket.code}] {ticket.subject}"
         message = Message(ticket_id=notification.ticket_id, customer_id=notification.customer_id,
@@ -111,7 +118,7 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
                           address=facts.addresses[(notification.customer_id, channel)],
                           body=body.strip(), status=DeliveryStatus.QUEUED,
                           subject=subject if channel == Channel.EMAIL else None,
-                          meta={"event": notification.event})
+                          meta=_meta(notification, channel))
         planned.append((notification, message, channel))
     db.session.add_all([message for _, message, _ in planned])
     db.session.flush()
@@ -123,6 +130,24 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
         for ticket in {tickets[n.ticket_id] for n, _, _ in planned if n.ticket_id in tickets}:
             ticket_services.touch(ticket)
     db.session.flush()
+
+
+def unrenderable(notification: Notification, error: str) -> None:
+    """The template cannot be filled: the notice fails at once, visibly (no retry helps)."""
+    notification.status, notification.last_error = NotificationStatus.FAILED, error[:500]
+    notification.claimed_until = None
+    audit.record("customer", notification.customer_id, "notice_failed",
+                 {"event": [None, notification.event], "key": [None, notification.key],
+                  "error": [None, error[:200]]},
+                 ticket_id=notification.ticket_id, actor_label="system")
+
+
+def _meta(notification: Notification, channel: str) -> dict:
+    meta = {"event": notification.event}
+    buttons = (notification.context or {}).get(BUTTONS)
+    if buttons and channel in CHAT_CHANNELS:
+        meta["buttons"] = buttons
+    return meta
 
 
 def first_message(notification: Notification) -> Message | None:

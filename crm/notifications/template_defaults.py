@@ -19,28 +19,30 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "{{ ma_phieu }}." + _DUE + _TRACK,
         "Đã tiếp nhận yêu cầu {{ ma_phieu }}"),
     "step_done": (
-        "Yeu cau {{ ma_phieu }} da xong buoc: {{ buoc }}" + _DUE_SMS
-        + ". Tra cuu: {{ link_tra_cuu }}",
-        "Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}) đã hoàn thành bước: {{ buoc }}."
-        + _DUE + _TRACK,
+        "{% if chi_tiet %}{{ chi_tiet }}{% else %}Yeu cau {{ ma_phieu }} da xong buoc: "
+        "{{ buoc }}" + _DUE_SMS + ".{% endif %} Tra cuu: {{ link_tra_cuu }}",
+        "{% if chi_tiet %}{{ chi_tiet }}{% else %}Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}) "
+        "đã hoàn thành bước: {{ buoc }}.{% endif %}" + _DUE + _TRACK,
         "Yêu cầu {{ ma_phieu }}: đã hoàn thành bước {{ buoc }}"),
     "appointment": (
         "Yeu cau {{ ma_phieu }}: nhan vien dien luc hen gap quy khach luc "
         "{{ gio_hen|datetime }}. Tra cuu: {{ link_tra_cuu }}",
         "Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}): nhân viên Điện lực hẹn làm việc với "
-        "quý khách lúc {{ gio_hen|datetime }}.{% if ghi_chu %} {{ ghi_chu }}{% endif %}"
+        "quý khách lúc {{ gio_hen|datetime }}.{% if ghi_chu %} {{ ghi_chu }}{% endif %}\n"
+        "Nếu cần đổi lịch, quý khách vui lòng trả lời tin nhắn này hoặc gọi tổng đài."
         + _TRACK,
         "Lịch hẹn cho yêu cầu {{ ma_phieu }}: {{ gio_hen|datetime }}"),
     "resolved": (
-        "Yeu cau {{ ma_phieu }} da duoc giai quyet xong. Cam on quy khach. "
+        "Yeu cau {{ ma_phieu }} da giai quyet xong{% if ket_qua %}: {{ ket_qua }}{% endif %}. "
         "Chi tiet: {{ link_tra_cuu }}",
         "Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}) đã được giải quyết xong."
         "{% if ket_qua %}\nKết quả: {{ ket_qua }}{% endif %}\nChi tiết: {{ link_tra_cuu }}\n"
         "Cảm ơn quý khách đã sử dụng dịch vụ.",
         "Yêu cầu {{ ma_phieu }} đã được giải quyết"),
     "deferred": (
-        "Yeu cau {{ ma_phieu }} tam hoan{% if hoan_den %} den {{ hoan_den|date }}{% endif %}. "
-        "Dien luc se lien he khi xu ly tiep. Tra cuu: {{ link_tra_cuu }}",
+        "Yeu cau {{ ma_phieu }} tam hoan{% if hoan_den %} den {{ hoan_den|date }}{% endif %}."
+        "{% if ly_do %} {{ ly_do }}{% else %} Dien luc se lien he khi xu ly tiep.{% endif %} "
+        "Tra cuu: {{ link_tra_cuu }}",
         "Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}) tạm hoãn{% if hoan_den %} đến ngày "
         "{{ hoan_den|date }}{% endif %}.{% if ly_do %} Lý do: {{ ly_do }}{% endif %}\n"
         "Điện lực sẽ liên hệ quý khách khi tiếp tục xử lý; thời hạn giải quyết được tính "
@@ -51,6 +53,13 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "Yêu cầu {{ ma_phieu }} ({{ loai_yeu_cau }}) đã được tiếp tục xử lý." + _DUE
         + _TRACK,
         "Yêu cầu {{ ma_phieu }} được tiếp tục xử lý"),
+    "merged": (
+        "Yeu cau {{ ma_phieu_cu }} da duoc gop vao {{ ma_phieu }}; vui long tra cuu theo ma "
+        "{{ ma_phieu }}: {{ link_tra_cuu }}",
+        "Yêu cầu {{ ma_phieu_cu }} của quý khách đã được gộp vào yêu cầu {{ ma_phieu }} "
+        "({{ loai_yeu_cau }}). Từ nay quý khách vui lòng theo dõi theo mã {{ ma_phieu }}."
+        + _DUE + _TRACK,
+        "Yêu cầu {{ ma_phieu_cu }} đã được gộp vào {{ ma_phieu }}"),
     "incident_known": (
         "Dien luc da ghi nhan mat dien tai {{ khu_vuc }}, ma {{ ma_phieu }}."
         "{% if du_kien_co_dien %} Du kien co dien lai {{ du_kien_co_dien|datetime }}."
@@ -71,7 +80,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "{% elif loai_thong_bao == 'changed' %}DOI lich{% else %}Lich{% endif %} "
         "ngung cap dien tai {{ khu_vuc }}: tu {{ bat_dau|datetime }} den "
         "{{ ket_thuc|datetime }}.",
-        "Điện lực thông báo {% if loai_thong_bao == 'cancelled' %}HỦY lịch"
+        "{{ dien_luc or 'Điện lực' }} thông báo {% if loai_thong_bao == 'cancelled' %}HỦY lịch"
         "{% elif loai_thong_bao == 'changed' %}THAY ĐỔI lịch{% else %}lịch{% endif %} "
         "tạm ngừng cấp điện tại {{ khu_vuc }}: từ {{ bat_dau|datetime }} đến "
         "{{ ket_thuc|datetime }}.{% if ly_do %} Lý do: {{ ly_do }}{% endif %}\n"
@@ -80,13 +89,16 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
         "{% elif loai_thong_bao == 'changed' %}Thay đổi lịch{% else %}Lịch{% endif %} "
         "tạm ngừng cấp điện {{ bat_dau|date }}"),
     "abnormal_consumption": (
-        "San luong ky {{ ky }}: {{ kwh|number }} kWh, "
-        "{% if muc_thay_doi > 0 %}tang{% else %}giam{% endif %} {{ muc_thay_doi|percent }} "
-        "so voi ky truoc. Dien luc se phuc tra chi so, ma {{ ma_phieu }}.",
+        "San luong ky {{ ky }}: {{ kwh|number }} kWh, {% if muc_thay_doi is none %}ky truoc "
+        "{{ kwh_ky_truoc|number }} kWh{% else %}{% if muc_thay_doi > 0 %}tang{% else %}giam"
+        "{% endif %} {{ muc_thay_doi|percent }} so voi ky truoc{% endif %}. Dien luc se phuc "
+        "tra chi so, ma {{ ma_phieu }}.",
         "Sản lượng điện kỳ {{ ky }} của quý khách là {{ kwh|number }} kWh, "
-        "{% if muc_thay_doi > 0 %}tăng{% else %}giảm{% endif %} {{ muc_thay_doi|percent }} "
-        "so với kỳ trước ({{ kwh_ky_truoc|number }} kWh). Điện lực sẽ kiểm tra lại chỉ số "
-        "công tơ (phúc tra), mã yêu cầu {{ ma_phieu }}." + _TRACK,
+        "{% if muc_thay_doi is none %}trong khi kỳ trước là {{ kwh_ky_truoc|number }} kWh"
+        "{% else %}{% if muc_thay_doi > 0 %}tăng{% else %}giảm{% endif %} "
+        "{{ muc_thay_doi|percent }} so với kỳ trước ({{ kwh_ky_truoc|number }} kWh){% endif %}"
+        ". Điện lực sẽ kiểm tra lại chỉ số công tơ (phúc tra), mã yêu cầu {{ ma_phieu }}."
+        + _TRACK,
         "Sản lượng điện kỳ {{ ky }} thay đổi bất thường"),
     "bill": (
         "Tien dien ky {{ ky }}{% if ma_khach_hang %} KH {{ ma_khach_hang }}{% endif %}: "

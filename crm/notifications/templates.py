@@ -33,7 +33,7 @@ from crm.notifications.template_defaults import DEFAULTS
 from crm.notifications.template_variables import EVENTS, OPTIONAL, sample_context
 
 __all__ = ["CHANNELS", "EVENTS", "OPTIONAL", "Rendered", "TemplateError", "check", "render",
-           "render_source", "source", "status_url", "ticket_context"]
+           "render_source", "source", "status_url", "customer_context", "ticket_context"]
 
 CHANNELS = ("sms", "zalo", "telegram", "email")
 #: The public page a notice links to: PUBLIC_BASE_URL + STATUS_PATH + ticket code.
@@ -114,12 +114,19 @@ def status_url(code: str) -> str:
     return base + STATUS_PATH + quote(code)
 
 
-def ticket_context(ticket) -> dict:
-    """The variables every ticket notice shares, JSON-ready (for `notify(..., context)`)."""
+def customer_context(customer) -> dict:
+    """The variables every notice to `customer` shares."""
+    return {"ten_khach_hang": customer.name, "ma_khach_hang": customer.code}
+
+
+def ticket_context(ticket, customer=None) -> dict:
+    """The variables every ticket notice shares, JSON-ready (for `notify(..., context)`).
+
+    `customer` is who is told when it is not the ticket's own customer (a merged party).
+    """
     workflow = workflows.WORKFLOWS.get(ticket.type)
     due_at = ticket.sla.due_at if ticket.sla else None
-    return {"ten_khach_hang": ticket.customer.name, "ma_khach_hang": ticket.customer.code,
-            "ma_phieu": ticket.code,
+    return {**customer_context(customer or ticket.customer), "ma_phieu": ticket.code,
             "loai_yeu_cau": str(workflow.title) if workflow else ticket.type,
             "han_giai_quyet": due_at.isoformat() if due_at else None,
             "link_tra_cuu": status_url(ticket.code)}

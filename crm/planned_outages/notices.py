@@ -4,7 +4,7 @@ A customer is told about an outage at most once per revision: the notice row
 (`planned_outage_notices`, unique on outage, customer and revision) is inserted first, and
 only the run whose insert wins sends. Two runs at once (two schedulers, a retried job)
 therefore never send twice; on PostgreSQL the loser waits for the winner's commit and
-then skips. Texts are always Vietnamese (customers have no UI language).
+then skips. The wording is the `planned_outage` template's, always in Vietnamese.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from crm.core import settings
@@ -106,9 +106,8 @@ def _tell(outage: PlannedOutage, customer_id: int, kind: NoticeKind) -> int:
         return 0
     customer = db.session.get(Customer, customer_id)
     message = notify_customer_about(
-        customer, notice_text(outage, kind, customer), event=f"planned_outage_{kind}",
-        key=f"planned-outage:{outage.id}:{outage.revision}:{customer_id}",
-        subject=_subject(kind))
+        customer, "planned_outage", notice_values(outage, kind, customer),
+        key=f"planned-outage:{outage.id}:{outage.revision}:{customer_id}")
     if message is not None:
         db.session.execute(sa.update(PlannedOutageNotice)
                            .where(PlannedOutageNotice.id == notice_id)
@@ -116,28 +115,12 @@ def _tell(outage: PlannedOutage, customer_id: int, kind: NoticeKind) -> int:
     return 1
 
 
-def notice_text(outage: PlannedOutage, kind: NoticeKind, customer: Customer) -> str:
-    """What the customer reads, in Vietnamese, naming their own ward when it is in the area."""
-    info = PlannedOutageInfo.of(outage, ward=customer.ward, codes=customer_codes(customer.id))
+def notice_values(outage: PlannedOutage, kind: NoticeKind, customer: Customer) -> dict:
+    """The `planned_outage` template's values, naming the customer's own ward when it is in
+    the area (and on a cancellation, their ward: it is no longer affected)."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        if kind == NoticeKind.ADVANCE:
-            return _("%(district)s thông báo lịch tạm ngừng cấp điện: %(when)s tại %(area)s, "
-                     "lý do: %(reason)s. Mong quý khách thông cảm.", district=info.district,
-                     when=info.when(), area=info.area, reason=info.reason)
-        if kind == NoticeKind.CHANGED:
-            return _("%(district)s thông báo thay đổi lịch tạm ngừng cấp điện tại %(area)s: "
-                     "nay là %(when)s. Mong quý khách thông cảm.", district=info.district,
-                     area=info.area, when=info.when())
-        return _("%(district)s thông báo hủy lịch tạm ngừng cấp điện tại %(area)s (%(when)s)"
-                 ". Quý khách vẫn được cấp điện bình thường.", district=info.district,
-                 area=customer.ward.name if customer.ward else info.area, when=info.when())
-
-
-def _subject(kind: NoticeKind) -> str:
-    """The e-mail subject, when the notice goes by e-mail."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        if kind == NoticeKind.ADVANCE:
-            return _("Thông báo tạm ngừng cấp điện")
-        if kind == NoticeKind.CHANGED:
-            return _("Thay đổi lịch tạm ngừng cấp điện")
-        return _("Hủy lịch tạm ngừng cấp điện")
+        info = PlannedOutageInfo.of(outage, ward=customer.ward,
+                                    codes=customer_codes(customer.id))
+    area = customer.ward.name if kind == NoticeKind.CANCELLED and customer.ward else info.area
+    return {"loai_thong_bao": str(kind), "dien_luc": info.district, "khu_vuc": area,
+            "bat_dau": outage.starts_at, "ket_thuc": outage.ends_at, "ly_do": outage.reason}

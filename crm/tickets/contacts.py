@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-import workflows
 from crm.core import audit
-from crm.core.timefmt import LOCAL_TZ, fmt_datetime, iso
+from crm.core.timefmt import LOCAL_TZ, iso
 from crm.extensions import db
 from crm.models import ContactAttempt, ContactOutcome, Ticket, User, utcnow
 from crm.tickets import services
-from crm.tickets.steps import StepError, send_notice
+from crm.tickets.notify import notify_customer
+from crm.tickets.steps import StepError
 
 #: How each outcome reads on the page (the stored value is the enum's).
 OUTCOMES = {ContactOutcome.REACHED: _l("Đã liên hệ được"),
@@ -61,8 +61,7 @@ def log_contact(ticket: Ticket, outcome: ContactOutcome | str, note: str | None,
     audit.record("ticket", ticket.id, "contact_logged", changes, ticket_id=ticket.id,
                  actor=actor)
     if appointment_at is not None:
-        send_notice(ticket, workflows.get(ticket.type), "contact_appointment", "appointment",
-                    hen_luc=fmt_datetime(appointment_at))
+        notify_customer(ticket, "appointment", {"gio_hen": appointment_at})
     return attempt
 
 

@@ -16,6 +16,7 @@ from crm.core.phones import InvalidPhone, national, normalise_phone
 from crm.customers import services as customers
 from crm.extensions import db
 from crm.models import OPEN_STATUSES, ContactKind, Customer, Role, Ticket, Ward
+from crm.tickets import notify
 from crm.tickets.intake_forms import IntakeForm
 from crm.tickets.services import TicketError, create_ticket
 
@@ -72,6 +73,7 @@ def _create():
             channel=form.channel.data, priority=form.priority.data or None,
             subject=form.subject.data, description=form.description.data or None,
             ward=form.ward, actor=current_user._get_current_object())
+        notify.received(ticket)
     except TicketError:
         db.session.rollback()
         caller = _lookup(form.customer_id.data, form.phone.data)

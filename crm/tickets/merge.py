@@ -177,12 +177,8 @@ def _notify(duplicate: Ticket, into: Ticket, customer_ids: list[int]) -> None:
     customers = db.session.scalars(
         sa.select(Customer).where(Customer.id.in_(customer_ids))
         .options(selectinload(Customer.contact_points)).order_by(Customer.id)).all()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):   # customers read Vietnamese
-        text = _("Yêu cầu %(old)s của quý khách đã được gộp vào phiếu %(code)s. Từ nay quý "
-                 "khách vui lòng theo dõi và tra cứu theo mã %(code)s.", old=duplicate.code,
-                 code=into.code)
     for customer in customers:
-        notify_customer(into, text, customer=customer, event="merged")
+        notify_customer(into, "merged", {"ma_phieu_cu": duplicate.code}, customer=customer)
 
 
 def merge(duplicate: Ticket, into: Ticket, *, actor: User | None, reason: str) -> dict[str, int]:

@@ -155,18 +155,23 @@ class _Blank(dict):
         return ""
 
 
-def send_notice(ticket: Ticket, workflow: Workflow, key: str, event: str, **values):
-    """Tell the customer (in Vietnamese, whatever the staff's language); None if not sent."""
-    template = workflow.notice(key)
+def step_notice(ticket: Ticket, workflow: Workflow, step: str, values: dict):
+    """Tell the customer a step is done, when the type words a notice for it; else None.
+
+    The type's sentence (in Vietnamese, whatever the staff's language) becomes the
+    template's `chi_tiet`; the template adds the due date and the status link.
+    """
+    template = workflow.notice(step)
     if template is None:
         return None
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        fields = {f.name: f for f in workflow.fields_for(key, ticket.subtype)}
+        fields = {f.name: f for f in workflow.fields_for(step, ticket.subtype)}
         shown = {name: show(fields[name], v) if name in fields else str(v)
                  for name, v in values.items() if v is not None}
-        text = str(template).format_map(_Blank(ma_phieu=ticket.code,
-                                               buoc=workflow.step_title(key), **shown))
-    return notify_customer(ticket, " ".join(text.split()), event=event)
+        text = str(template).format_map(_Blank(ma_phieu=ticket.code, **shown))
+        title = workflow.step_title(step)
+    return notify_customer(ticket, "step_done",
+                           {"buoc": title, "chi_tiet": " ".join(text.split())})
 
 
 # --- moving through the steps ---------------------------------------------------------
@@ -204,7 +209,7 @@ def advance(ticket: Ticket, step: str, values: dict, *, actor: User | None) -> d
                  ticket_id=ticket.id, actor=actor)
     if ticket.status == Status.NEW:
         services.change_status(ticket, Status.OPEN, actor=actor)
-    send_notice(ticket, workflow, step, f"step:{step}", **stored)
+    step_notice(ticket, workflow, step, stored)
     if step == workflow.last_step():
         _finish(ticket, workflow, workflow.success(), None, actor, now,
                 notify=workflow.notice(step) is None)
@@ -234,10 +239,10 @@ def _finish(ticket: Ticket, workflow: Workflow, result: Result, note: str | None
         text = str(result.label)
     ticket.details = {**ticket.details,
                       RESULT_KEY: {"code": result.code, "note": note, **_stamp(actor, now)}}
+    if notify:      # before the status hooks, so the result is told before the CSAT survey
+        notify_customer(ticket, "resolved", {"ket_qua": f"{text}: {note}" if note else text})
     services.change_status(ticket, Status.RESOLVED, actor=actor,
                            result=f"{text}: {note}" if note else text)
-    if notify:
-        send_notice(ticket, workflow, "resolved", "resolved", ket_qua=text, ghi_chu=note)
 
 
 def reopen_step(ticket: Ticket, step: str, *, actor: User, reason: str) -> dict:

@@ -10,6 +10,9 @@ from crm.models import AuditEvent, ContactAttempt, ContactOutcome, Direction, Me
 from crm.tickets import contacts, services
 from crm.tickets.contacts import ContactError
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 
 @pytest.fixture
 def ticket(make):

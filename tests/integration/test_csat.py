@@ -15,6 +15,9 @@ from crm.models import (Channel, CsatScore, CsatStatus, Direction, Message, Noti
 from crm.tickets import services as tickets
 from tests.support.bot import Chat
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 PHONE = "+84905111333"
 
 
@@ -62,7 +65,10 @@ def test_resolving_sends_one_survey_on_the_tickets_channel(db_session, sms_ticke
     [notice] = survey_notices(db_session)
     assert (notice.ticket_id, notice.requested_channel, notice.key) == (
         sms_ticket.id, "sms", f"csat:{sms_ticket.id}")
-    assert sms_ticket.code in notice.context["text"]
+    assert notice.context["ma_phieu"] == sms_ticket.code
+    assert notice.message.body.startswith(f"Yeu cau {sms_ticket.code} da hoan thanh. Moi quy "
+                                          "khach cham diem")
+    assert "buttons" not in notice.message.meta                  # SMS: the reply is the answer
     tickets.change_status(sms_ticket, Status.OPEN, actor=None)     # reopened, resolved again
     resolve(sms_ticket)
     assert len(survey_notices(db_session)) == 1
@@ -96,6 +102,10 @@ def test_a_tapped_button_on_telegram_answers_and_the_bot_stays_quiet(db_session,
     chat.known_as(customer)
     ticket = make.ticket(customer=customer, channel=Channel.TELEGRAM, status=Status.OPEN)
     resolve(ticket)
+    [asked] = chat.replies()
+    assert asked.meta["event"] == "csat_survey"
+    assert [[b["data"] for b in row] for row in asked.meta["buttons"]] == [
+        [f"csat:{n}" for n in range(1, 6)], [f"csat:{n}" for n in range(6, 11)]]
     replies = chat.tap("csat:10")
     assert [r.meta["event"] for r in replies] == ["csat_thanks"]
     assert db_session.scalar(sa.select(CsatScore.score)) == 10

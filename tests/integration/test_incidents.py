@@ -15,6 +15,9 @@ from crm.tickets import services
 from tests import factories
 from tests.conftest import IS_POSTGRES
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 
 def report(customer, **details):
     """An outage report, as every channel files it (create_ticket → workflow → attach)."""
@@ -107,7 +110,7 @@ def test_restoring_closes_every_open_report_stops_the_clocks_and_notifies_each_r
     assert incident.status == IncidentStatus.RESTORED and incident.restored_at is not None
     sent = notices(db_session, "incident_restored")
     assert sorted(m.customer_id for m in sent) == sorted([twice.id, once.id, merged.id])
-    assert all("Phường Hải Châu 1" in m.body and "đã có điện trở lại" in m.body for m in sent)
+    assert all(m.body.startswith("Dien tai Phuong Hai Chau 1 da co lai luc ") for m in sent)
 
     assert incidents.restore(incident, cause="Lần hai", actor=staff) == []
     assert len(notices(db_session, "incident_restored")) == 3
@@ -135,6 +138,23 @@ def test_the_expected_restore_time_must_follow_the_start(make, db_session):
     when = utcnow() + timedelta(hours=2)
     incidents.set_expected_restore(incident, when, None)
     assert incident.expected_restore_at == when
+
+
+def test_reporters_are_told_the_expected_restore_time_once_per_time_set(make, db_session):
+    ward = make.ward(name="Phường Hải Châu 1")
+    first = report(make.customer(ward=ward))
+    second = report(make.customer(ward=ward))
+    incident = db_session.get(Incident, first.incident_id)
+    when = (utcnow() + timedelta(hours=2)).replace(microsecond=0)
+    incidents.set_expected_restore(incident, when, None)
+    incidents.set_expected_restore(incident, when, None)         # saved again: nothing new
+    sent = notices(db_session, "incident_known")
+    assert sorted(m.ticket_id for m in sent) == sorted([first.id, second.id])
+    local = (when + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    assert all(m.body.startswith("Dien luc da ghi nhan mat dien tai Phuong Hai Chau 1, ma ")
+               and f"Du kien co dien lai {local}." in m.body for m in sent)
+    incidents.set_expected_restore(incident, when + timedelta(hours=1), None)
+    assert len(notices(db_session, "incident_known")) == 4       # a new time is news
 
 
 def test_the_known_incident_is_found_by_ward_and_by_customer(make, db_session):

@@ -9,6 +9,9 @@ from crm.tickets import merge, services
 from crm.tickets.merge import MergeError
 from workflows.sla import clock
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 
 def _ticket(make, **kw):
     """A ticket whose SLA clock runs, as the ticket services leave a new one."""

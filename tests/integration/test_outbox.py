@@ -17,9 +17,13 @@ from crm.core.timefmt import LOCAL_TZ
 from crm.inbox import delivery
 from crm.inbox.ingest import ingest
 from crm.models import (AuditEvent, Channel, ContactKind, ContactPoint, DeliveryStatus, Message,
-                        Notification, NotificationStatus, utcnow)
+                        Notification, NotificationStatus, NotificationTemplate, utcnow)
 from crm.notifications import choice, consent, dispatch, outbox
 from crm.tickets.notify import notify_customer, notify_customer_about
+from tests.support.smtp_server import SmtpServer
+
+# Notices go on configured channels only (each test with `sms_gateway` has the SMS one alone).
+pytestmark = pytest.mark.usefixtures("notice_channels")
 
 GATEWAY = {"SMS_GATEWAY_URL": "https://sms.example.vn/api/mt", "SMS_GATEWAY_TOKEN": "gw-token",
            "SMS_GATEWAY_SECRET": "gw-secret"}
@@ -113,25 +117,25 @@ def test_the_order_is_preferred_then_the_editable_fallback_without_refused_chann
     assert choice.candidates(customer.id, tried=["sms"]) == ["email", "zalo"]
 
 
-def test_an_unavailable_channel_falls_back_to_the_next_one(db_session, make, sms_gateway):
-    """Zalo first by default; Zalo is not configured here, so the SMS carries the notice."""
+def test_an_unconfigured_channel_is_never_tried(db_session, make, sms_gateway):
+    """Zalo first by default; Zalo is not configured here, so the SMS carries the notice
+    and the thread shows no failed Zalo attempt."""
     customer = customer_with(make, db_session, zalo="zalo-user-3")
     sms_gateway.post(GATEWAY["SMS_GATEWAY_URL"], json={"id": "7", "status": "accepted"})
     notice = outbox.notify(customer, "bill", {"text": "Tien dien thang 11: 350.000 d"},
                            key="bill:fallback")
-    commit(db_session)                          # the Zalo attempt, then the SMS one
+    commit(db_session)
     assert dispatch.drain_job() == 0            # nothing left
     assert notice.status == NotificationStatus.SENT and notice.channel == "sms"
-    assert notice.tried == ["zalo"]
+    assert notice.tried == []
     messages = db_session.scalars(sa.select(Message).where(
         Message.customer_id == customer.id).order_by(Message.id)).all()
     assert [(str(m.channel), m.status, m.error) for m in messages] == [
-        ("zalo", DeliveryStatus.FAILED, "channel not configured"),
         ("sms", DeliveryStatus.SENT, None)]
-    assert notice.message_id == messages[1].id
+    assert notice.message_id == messages[0].id
     [payload] = sent_payloads(sms_gateway)
     assert payload == {"to": "84905111222", "text": "Tien dien thang 11: 350.000 d",
-                       "brandname": None, "client_ref": f"message-{messages[1].id}"}
+                       "brandname": None, "client_ref": f"message-{messages[0].id}"}
 
 
 def test_a_permanent_failure_on_every_channel_is_failed_visible_and_audited(
@@ -141,13 +145,12 @@ def test_a_permanent_failure_on_every_channel_is_failed_visible_and_audited(
     sms_gateway.post(GATEWAY["SMS_GATEWAY_URL"], status=400,
                      json={"error": "invalid destination"})
     notice = outbox.notify(customer, "bill", {"text": "x"}, key="bill:fails")
-    commit(db_session)
-    assert notice.status == NotificationStatus.FAILED and notice.tried == ["sms", "zalo"]
-    assert notice.last_error == "channel not configured" and notice.message_id is None
-    failed = db_session.scalars(sa.select(Message).where(Message.customer_id == customer.id)
-                                .order_by(Message.id)).all()
-    assert [m.status for m in failed] == [DeliveryStatus.FAILED] * 2
-    assert "invalid destination" in failed[0].error
+    commit(db_session)                 # Zalo is not configured here: SMS is the only channel
+    assert notice.status == NotificationStatus.FAILED and notice.tried == ["sms"]
+    assert "invalid destination" in notice.last_error and notice.message_id is None
+    [failed] = db_session.scalars(sa.select(Message).where(Message.customer_id == customer.id)
+                                  .order_by(Message.id)).all()
+    assert failed.status == DeliveryStatus.FAILED and "invalid destination" in failed.error
     assert db_session.scalar(sa.select(AuditEvent.action).where(
         AuditEvent.action == "notice_failed", AuditEvent.entity_id == customer.id))
 
@@ -216,7 +219,11 @@ def test_the_quiet_hours_are_an_admin_setting(db_session):
                                                                      tzinfo=LOCAL_TZ)
 
 
-def test_receipts_carry_delivered_and_a_failure_falls_back(db_session, make, sms_gateway):
+def test_receipts_carry_delivered_and_a_failure_falls_back(db_session, make, sms_gateway, app,
+                                                           monkeypatch):
+    smtp = SmtpServer()
+    monkeypatch.setitem(app.config, "CHANNELS", {
+        **GATEWAY, "SMTP_URL": smtp.url, "MAIL_FROM": "CSKH PC05 <cskh@pc05.vn>"})
     customer = customer_with(make, db_session, email="an@example.vn")
     choice.set_preferred(customer.id, "sms")
     sms_gateway.post(GATEWAY["SMS_GATEWAY_URL"], json={"id": "1", "status": "accepted"})
@@ -232,15 +239,19 @@ def test_receipts_carry_delivered_and_a_failure_falls_back(db_session, make, sms
     assert ok.status == NotificationStatus.DELIVERED and ok.delivered_at is not None
     assert lost.status == NotificationStatus.QUEUED and lost.tried == ["sms"]
     assert lost.message_id is None and lost_message.status == DeliveryStatus.FAILED
-    commit(db_session)                     # e-mail is not configured here: failed, visibly
-    assert lost.status == NotificationStatus.FAILED and lost.tried == ["sms", "email"]
+    with smtp:
+        commit(db_session)                 # the next configured channel: e-mail
+    assert lost.status == NotificationStatus.SENT and lost.channel == "email"
+    assert lost.tried == ["sms"] and lost.message.address == "an@example.vn"
+    [mail] = smtp.recorder.received
+    assert "an@example.vn" in mail.rcpt_tos
 
 
 def test_an_opt_out_after_the_notice_was_written_is_respected_at_dispatch(
         db_session, make, sms_gateway):
     customer = customer_with(make, db_session)
     ticket = make.ticket(customer=customer, channel=Channel.SMS)
-    message = notify_customer(ticket, "Da tiep nhan yeu cau", event="step:received")
+    message = notify_customer(ticket, "ticket_received")
     assert message.status == DeliveryStatus.QUEUED and message.channel == Channel.SMS
     consent.set_opt_out(customer.id, "sms", True, source="sms_keyword")
     commit(db_session)
@@ -249,19 +260,46 @@ def test_an_opt_out_after_the_notice_was_written_is_respected_at_dispatch(
     assert message.status == DeliveryStatus.FAILED and len(sms_gateway.calls) == 0
 
 
-def test_the_old_entry_points_write_notices_and_return_the_first_message(db_session, make):
+def test_ticket_notices_render_the_template_with_the_code_due_date_and_link(db_session, make,
+                                                                          sms_gateway):
     customer = customer_with(make, db_session)
     ticket = make.ticket(customer=customer, channel=Channel.SMS)
-    message = notify_customer(ticket, "Yeu cau da duoc giai quyet", event="resolved")
+    message = notify_customer(ticket, "resolved", {"ket_qua": "Đã thay công tơ"})
     notice = db_session.scalar(sa.select(Notification).where(Notification.message_id == message.id))
     assert notice.ticket_id == ticket.id and notice.event == "resolved"
-    assert notice.context == {"text": "Yeu cau da duoc giai quyet", "ticket_code": ticket.code}
-    assert message.body == "Yeu cau da duoc giai quyet" and message.ticket_id == ticket.id
-    about = notify_customer_about(customer, "Lich cat dien", event="planned_outage_advance",
-                                  key="po:1")
-    assert notify_customer_about(customer, "khac", event="planned_outage_advance",
-                                 key="po:1").id == about.id
-    assert outbox.by_key("po:1").urgent is True and notice.urgent is False
+    assert notice.context["ma_phieu"] == ticket.code
+    assert notice.context["ket_qua"] == "Đã thay công tơ"
+    assert notice.context["link_tra_cuu"].endswith(f"/status/{ticket.code}")
+    assert message.channel == Channel.SMS and message.ticket_id == ticket.id
+    assert message.body == (f"Yeu cau {ticket.code} da giai quyet xong: Da thay cong to. "
+                            f"Chi tiet: http://cskh.test/status/{ticket.code}")
+    assert message.meta == {"event": "resolved"} and notice.urgent is False
+    about = notify_customer_about(customer, "planned_outage", {
+        "loai_thong_bao": "advance", "khu_vuc": "Phường Hải Châu",
+        "bat_dau": "2026-12-05T07:30:00+07:00", "ket_thuc": "2026-12-05T17:00:00+07:00"},
+        key="po:1")
+    assert notify_customer_about(customer, "planned_outage", {}, key="po:1").id == about.id
+    assert outbox.by_key("po:1").urgent is True
+    assert about.body == ("Lich ngung cap dien tai Phuong Hai Chau: tu 05/12/2026 07:30 den "
+                          "05/12/2026 17:00.")
+    with pytest.raises(ValueError):
+        notify_customer(ticket, "step:received")
+
+
+def test_a_template_the_context_cannot_fill_fails_the_notice_visibly(db_session, make,
+                                                                    sms_gateway):
+    customer = customer_with(make, db_session)
+    ticket = make.ticket(customer=customer, channel=Channel.SMS)
+    db_session.add(NotificationTemplate(event="appointment", channel="sms",
+                                        body="Hen {{ gio_hen|datetime }}"))
+    db_session.flush()
+    assert notify_customer(ticket, "appointment", {"gio_hen": "not a time"}) is None
+    notice = db_session.scalar(sa.select(Notification).where(Notification.ticket_id == ticket.id))
+    assert notice.status == NotificationStatus.FAILED and "not a time" in notice.last_error
+    assert db_session.scalar(sa.select(AuditEvent.action).where(
+        AuditEvent.entity_id == customer.id, AuditEvent.action == "notice_failed"))
+    commit(db_session)                               # the dispatcher leaves it alone
+    assert notice.status == NotificationStatus.FAILED and notice.message_id is None
 
 
 def sms_in(text, phone="+84905111222"):

@@ -17,6 +17,9 @@ from tests import factories
 from tests.conftest import IS_POSTGRES
 from tests.support.planned_outages import at, day, outage, with_meter, world
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 
 @pytest.fixture
 def w(make):
@@ -48,12 +51,10 @@ def test_the_job_tells_each_affected_customer_once_however_often_it_runs(make, d
     assert sent(db_session, elsewhere) == []
     (message,) = sent(db_session, near)
     assert message.channel == Channel.SMS and message.address == near.phone
-    assert message.status == DeliveryStatus.QUEUED and message.meta["event"] == \
-        "planned_outage_advance"
-    assert message.body == (f"Điện lực Hải Châu thông báo lịch tạm ngừng cấp điện: 08:00–16:00 "
-                            f"ngày {day(2):%d/%m/%Y} tại Phường Hải Châu, lý do: bảo dưỡng "
-                            "đường dây. Mong quý khách thông cảm.")
-    assert "khu vực xuất tuyến/trạm TBA-07" in sent(db_session, also)[0].body
+    assert message.status == DeliveryStatus.QUEUED and message.meta["event"] == "planned_outage"
+    assert message.body == (f"Lich ngung cap dien tai Phuong Hai Chau: tu {day(2):%d/%m/%Y} "
+                            f"08:00 den {day(2):%d/%m/%Y} 16:00.")     # SMS: unaccented
+    assert "khu vuc xuat tuyen/tram TBA-07" in sent(db_session, also)[0].body
     assert db_session.get(PlannedOutage, cut.id).notices_sent_at is not None
     # Each notice is an outbox row holding its message; one dispatch job sends them all.
     notices = db_session.scalars(sa.select(Notification).order_by(Notification.id)).all()
@@ -97,8 +98,9 @@ def test_a_moved_outage_tells_those_already_told_and_only_them(make, db_session,
                                                 (early.id, "changed", 1),
                                                 (late.id, "advance", 1)])
     change = sent(db_session, early)[-1]
-    assert change.meta["event"] == "planned_outage_changed"
-    assert f"nay là 13:00–17:00 ngày {day(3):%d/%m/%Y}" in change.body
+    assert change.meta["event"] == "planned_outage"
+    assert f"DOI lich ngung cap dien tai Phuong Hai Chau: tu {day(3):%d/%m/%Y} 13:00 den " \
+        f"{day(3):%d/%m/%Y} 17:00." == change.body
     assert len(sent(db_session, late)) == 1
     assert jobs.send_notices() == {"advance": 0, "changes": 0, "done": 0}
 
@@ -114,8 +116,8 @@ def test_a_cancelled_outage_tells_those_already_told_that_it_is_off(make, db_ses
     assert told(db_session, cut.id) == [(told_before.id, "advance", 0),
                                         (told_before.id, "cancelled", 1)]
     notice = sent(db_session, told_before)[-1]
-    assert notice.meta["event"] == "planned_outage_cancelled"
-    assert "hủy lịch tạm ngừng cấp điện tại Phường Hải Châu" in notice.body
+    assert notice.meta["event"] == "planned_outage"
+    assert notice.body.startswith("HUY lich ngung cap dien tai Phuong Hai Chau: tu ")
     assert sent(db_session, newcomer) == []
     with pytest.raises(services.PlannedOutageError):
         services.cancel(cut)
@@ -131,7 +133,7 @@ def test_a_customer_no_longer_in_the_area_of_a_moved_outage_is_told_it_is_off(ma
     services._announce(cut)
     jobs.send_notices()
     assert told(db_session, cut.id) == [(dropped.id, "advance", 0), (dropped.id, "cancelled", 1)]
-    assert "tại Phường Thanh Khê" in sent(db_session, dropped)[-1].body
+    assert "tai Phuong Thanh Khe" in sent(db_session, dropped)[-1].body
 
 
 def test_finished_outages_are_marked_done_and_never_announced(make, db_session, w):
@@ -154,17 +156,24 @@ def test_a_claimed_notice_is_never_sent_by_another_run(make, db_session, w):
     assert notices._tell(cut, taken.id, NoticeKind.ADVANCE) == 0
 
 
-def test_notify_customer_about_is_deduplicated_by_key_and_uses_email_subjects(make, db_session):
-    customer = make.customer(phone=None)
+def test_notify_customer_about_is_deduplicated_by_key_and_uses_email_subjects(make, db_session,
+                                                                                w):
+    customer = make.customer(phone=None, ward=w.ward)
     db_session.add(ContactPoint(customer=customer, kind=ContactKind.EMAIL, value="an@example.vn"))
     db_session.flush()
     db_session.expire(customer)
-    first = notify_customer_about(customer, " Xin chào ", event="test", key="k-1",
-                                  subject="Thông báo")
-    again = notify_customer_about(customer, "Khác", event="test", key="k-1")
+    cut = outage(db_session, w.district, wards=[w.ward], start=at(2, 8), end=at(2, 16),
+                 reason="bảo dưỡng đường dây")
+    values = notices.notice_values(cut, NoticeKind.ADVANCE, customer)
+    first = notify_customer_about(customer, "planned_outage", values, key="k-1")
+    again = notify_customer_about(customer, "planned_outage", {}, key="k-1")
     assert again.id == first.id and len(sent(db_session)) == 1
-    assert first.channel == Channel.EMAIL and first.subject == "Thông báo"
-    assert first.body == "Xin chào" and first.ticket_id is None
+    assert first.channel == Channel.EMAIL and first.ticket_id is None
+    assert first.subject == f"Lịch tạm ngừng cấp điện {day(2):%d/%m/%Y}"
+    assert first.body.startswith(f"Kính gửi quý khách {customer.name},\n\nĐiện lực Hải Châu "
+                                 "thông báo lịch tạm ngừng cấp điện tại Phường Hải Châu: từ "
+                                 f"{day(2):%d/%m/%Y} 08:00 đến {day(2):%d/%m/%Y} 16:00. "
+                                 "Lý do: bảo dưỡng đường dây")
 
 
 @responses.activate

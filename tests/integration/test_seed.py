@@ -19,9 +19,9 @@ from crm.models import (OPEN_STATUSES, AreaType, AssignmentMode, AssignmentRule,
                         CannedReply, Channel, ContactAttempt, ContactKind, ContactOutcome,
                         ContactPoint, Contract, Customer, DeliveryStatus, Direction, District,
                         EscalationLevel, Incident, IncidentStatus, LinkKind, Message, Meter,
-                        Presence, Reading, Role, SlaEscalation, StaffAlert, Status, Suspension,
-                        Ticket, TicketLink, TicketSla, TicketStatusChange, User, Ward,
-                        WardAssignment, utcnow)
+                        Notification, Presence, Reading, Role, SlaEscalation, StaffAlert,
+                        Status, Suspension, Ticket, TicketLink, TicketSla, TicketStatusChange,
+                        User, Ward, WardAssignment, utcnow)
 from crm.seed import DEMO_PASSWORD
 from tests.conftest import REFERENCE_TABLES
 from workflows import routing
@@ -129,7 +129,7 @@ def history(ward_code):
 
 
 def test_the_demo_tickets_cover_every_type_channel_and_status_with_real_threads(
-        app, committed_db):
+        app, committed_db, notice_channels):     # notices need a channel
     seed(app)
     assert_tickets()
     assert_threads()
@@ -194,9 +194,10 @@ def assert_new_connections_at_every_step():
             assert all(record.get(f.name) not in (None, "")
                        for f in workflow.fields_for(step, ticket.subtype) if f.required), step
             assert ticket.created_at <= datetime.fromisoformat(record["_at"]) <= now
-    notices = db.session.scalars(sa.select(Message.meta).where(
-        Message.direction == Direction.OUTBOUND)).all()
-    assert {f"step:{s}" for s in list(workflow.steps)[1:]} <= {m.get("event") for m in notices}
+    told = db.session.scalars(sa.select(Notification.context).where(
+        Notification.event == "step_done")).all()
+    assert {workflow.step_title(s) for s in list(workflow.steps)[1:]} <= \
+        {c["buoc"] for c in told}
 
 
 def assert_contact_logs():
@@ -273,7 +274,7 @@ def assert_sweep_results():
 
 
 def test_the_demo_has_incidents_a_lifted_suspension_a_merged_pair_and_a_linked_pair(
-        app, committed_db):
+        app, committed_db, notice_channels):     # notices need a channel
     seed(app)
     assert_incidents()
     assert_suspension()
@@ -327,7 +328,7 @@ def assert_suspension():
         assert statuses[0] == (Status.DEFERRED, ticket.created_at)
         assert statuses[1] == (Status.NEW, suspension.resumed_at)
         assert suspension.starts_at <= ticket.created_at < suspension.lifted_at
-        assert {"suspension_notice", "suspension_ended"} <= set(notice_events(ticket.id))
+        assert {"deferred", "resumed"} <= set(notice_events(ticket.id))
 
 
 def assert_merge_and_link():

@@ -6,9 +6,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from crm.models import AuditEvent, Direction, Message, Role, Status, TicketStatusChange
+from crm.models import (AuditEvent, Direction, Message, Notification, Role, Status,
+                        TicketStatusChange)
 from crm.tickets import services, steps
 from crm.tickets.steps import StepError
+
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
 
 SURVEY = {"survey_date": date(2026, 1, 5), "survey_result": "feasible"}
 CONTRACT = {"contract_number": "HD-PC05AA-2026-0042", "signed_date": "2026-01-06"}
@@ -95,10 +99,13 @@ def test_the_first_step_opens_the_ticket_stores_the_values_and_audits_them(
 def test_a_step_notice_is_queued_to_the_customer(db_session, ticket, staff):
     steps.advance(ticket, "surveyed", SURVEY, actor=staff)
     [notice] = _outbound(db_session, ticket)
-    assert notice.meta == {"event": "step:surveyed"}
+    assert notice.meta == {"event": "step_done"}
     assert notice.address == "+84905111222" and notice.author_id is None
-    assert ticket.code in notice.body and "05/01/2026" in notice.body
-    assert "Đủ điều kiện cấp điện" in notice.body
+    assert notice.body == (f"Phieu {ticket.code}: Dien luc da khao sat ngay 05/01/2026. Ket qua: "
+                           f"Du dieu kien cap dien. Tra cuu: http://cskh.test/status/{ticket.code}")
+    told = db_session.scalar(sa.select(Notification).where(Notification.message_id == notice.id))
+    assert told.context["buoc"] == "Khảo sát" and told.context["han_giai_quyet"] == \
+        ticket.sla.due_at.isoformat()
 
 
 def test_walking_every_step_to_energised_resolves_the_ticket_and_stops_the_sla_clock(
@@ -111,9 +118,12 @@ def test_walking_every_step_to_energised_resolves_the_ticket_and_stops_the_sla_c
     assert ticket.details["energised"]["energised_at"] == "2026-01-08T09:30:00+07:00"
     assert ticket.details["meter_installed"]["initial_reading"] == 0
     assert ticket.sla.stopped_at is not None
-    events = [m.meta["event"] for m in _outbound(db_session, ticket)]
-    assert events == ["step:surveyed", "step:contract_signed", "step:meter_installed",
-                      "step:energised"]
+    assert [m.meta["event"] for m in _outbound(db_session, ticket)] == \
+        ["step_done"] * 4 + ["csat_survey"]
+    told = db_session.scalars(sa.select(Notification.context).where(
+        Notification.ticket_id == ticket.id, Notification.event == "step_done")
+        .order_by(Notification.id)).all()
+    assert [c["buoc"] for c in told] == ["Khảo sát", "Ký hợp đồng", "Lắp công tơ", "Đóng điện"]
     with pytest.raises(StepError, match="đã giải quyết"):
         steps.close(ticket, "cancelled", None, actor=staff)
 
@@ -142,9 +152,10 @@ def test_closing_with_a_refusal_needs_a_reason_and_resolves_with_it(db_session, 
     assert ticket.status == Status.RESOLVED and ticket.sla.stopped_at is not None
     assert ticket.result == "Từ chối cấp điện: Không có hành lang lưới điện"
     assert ticket.details["result"]["code"] == "refused"
-    [notice] = _outbound(db_session, ticket)
-    assert notice.meta == {"event": "resolved"}
-    assert "Từ chối cấp điện" in notice.body and "hành lang" in notice.body
+    notice, survey = _outbound(db_session, ticket)
+    assert notice.meta == {"event": "resolved"} and survey.meta == {"event": "csat_survey"}
+    assert notice.body == (f"Yeu cau {ticket.code} da giai quyet xong: Tu choi cap dien: Khong "
+                           f"co hanh lang luoi dien. Chi tiet: http://cskh.test/status/{ticket.code}")
 
 
 def test_a_skippable_step_may_be_passed_over(make):

@@ -4,11 +4,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from crm.core.text import plain
 from crm.incidents import jobs, suspensions
 from crm.incidents.suspensions import SuspensionError
 from crm.models import Direction, Message, Status, Suspension, TicketStatusChange, utcnow
 from crm.tickets import services
 from workflows.sla import clock
+
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
 
 NOTICE = ("Trong thời gian cách ly, Điện lực tạm dừng cung cấp dịch vụ cấp điện mới và các "
           "dịch vụ trong quá trình thực hiện hợp đồng.")
@@ -76,9 +80,10 @@ def test_a_request_during_a_suspension_is_deferred_with_its_clock_paused(make, d
 def test_the_customer_of_a_deferred_request_gets_the_public_notice_once(make, db_session):
     suspend()
     ticket = request_connection(make.customer())          # create_ticket sends the notice
-    [message] = notices(db_session, "suspension_notice")
+    [message] = notices(db_session, "deferred")
     assert message.customer_id == ticket.customer_id and message.ticket_id == ticket.id
-    assert NOTICE in message.body and ticket.code in message.body
+    assert plain(NOTICE) in message.body and ticket.code in message.body     # by SMS
+    assert message.body.endswith(f"Tra cuu: http://cskh.test/status/{ticket.code}")
     served = services.create_ticket(customer=make.customer(), type="inquiry", channel="sms",
                                     subject="Hỏi giá điện")
     assert suspensions.notice_for_new_ticket(served) is None
@@ -102,12 +107,12 @@ def test_the_job_resumes_deferred_requests_after_the_end_with_the_full_time_left
     fresh = clock.due_times(sla.clock, timedelta(seconds=sla.budget_seconds), sla.warn_percent,
                             resumed_at)
     assert sla.due_at == fresh.due_at        # the pause took nothing from the budget
-    sent = notices(db_session, "suspension_ended")
+    sent = notices(db_session, "resumed")
     assert [m.ticket_id for m in sent] == [ticket.id]
     assert suspension.resumed_at is not None
 
     assert jobs.resume_ended_suspensions() == 0
-    assert len(notices(db_session, "suspension_ended")) == 1
+    assert len(notices(db_session, "resumed")) == 1
 
 
 def test_the_job_leaves_a_running_suspension_alone(make, db_session):
@@ -125,7 +130,7 @@ def test_lifting_resumes_the_deferred_requests_once(make, db_session):
     assert {t.status for t in tickets} == {Status.NEW}
     assert jobs.resume_suspension(suspension.id) == 0
     assert jobs.resume_ended_suspensions() == 0
-    assert len(notices(db_session, "suspension_ended")) == 2
+    assert len(notices(db_session, "resumed")) == 2
 
 
 def test_a_request_an_agent_reopened_by_hand_is_not_touched_again(make, db_session):
@@ -135,4 +140,4 @@ def test_a_request_an_agent_reopened_by_hand_is_not_touched_again(make, db_sessi
     suspension.ends_at = utcnow() - timedelta(seconds=1)
     db_session.flush()
     assert jobs.resume_ended_suspensions() == 0
-    assert ticket.status == Status.OPEN and notices(db_session, "suspension_ended") == []
+    assert ticket.status == Status.OPEN and notices(db_session, "resumed") == []

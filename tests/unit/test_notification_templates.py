@@ -13,7 +13,7 @@ from crm.notifications.template_variables import EVENTS, VARIABLES, sample_conte
 
 CONTRACT_EVENTS = {"ticket_received", "step_done", "appointment", "resolved", "deferred",
                    "resumed", "incident_known", "incident_restored", "planned_outage",
-                   "abnormal_consumption", "bill", "csat_survey"}
+                   "abnormal_consumption", "bill", "csat_survey", "merged"}
 #: A production-length link (the test app's PUBLIC_BASE_URL is shorter).
 TYPICAL_LINK = "https://cskh.evncpc.vn/status/YC2611-000123"
 
@@ -56,6 +56,30 @@ def test_ticket_notices_carry_the_code_the_due_date_and_the_status_link(ctx):
     zalo = templates.render_source("ticket_received", "zalo",
                                    DEFAULTS[("ticket_received", "zalo")][1], None, context)
     assert zalo.body.startswith("Kính gửi quý khách Trần Thị Bình,")
+
+
+def test_a_step_notice_is_the_workflow_sentence_with_the_due_date_and_the_link(ctx):
+    context = {"ma_phieu": "YC2611-000042", "loai_yeu_cau": "Cấp điện mới", "buoc": "Khảo sát",
+               "chi_tiet": "Phiếu YC2611-000042: Điện lực đã khảo sát ngày 20/11/2026.",
+               "han_giai_quyet": "2026-11-26T08:00:00+00:00"}
+    chat = templates.render("step_done", "zalo", context).body
+    assert "Phiếu YC2611-000042: Điện lực đã khảo sát ngày 20/11/2026." in chat
+    assert "Hạn giải quyết: 26/11/2026 15:00." in chat
+    assert "http://cskh.test/status/YC2611-000042" in chat
+    sms = templates.render("step_done", "sms", context).body
+    assert sms == ("Phieu YC2611-000042: Dien luc da khao sat ngay 20/11/2026. "
+                   "Tra cuu: http://cskh.test/status/YC2611-000042")
+    bare = templates.render("step_done", "sms", {**context, "chi_tiet": None}).body
+    assert bare.startswith("Yeu cau YC2611-000042 da xong buoc: Khao sat, han 26/11/2026 15:00.")
+
+
+def test_a_consumption_warning_after_a_month_at_zero_names_both_figures(ctx):
+    context = {"ky": "11/2026", "kwh": 420, "kwh_ky_truoc": 0, "muc_thay_doi": None,
+               "ma_phieu": "YC2611-000050"}
+    assert templates.render("abnormal_consumption", "sms", context).body.startswith(
+        "San luong ky 11/2026: 420 kWh, ky truoc 0 kWh. Dien luc se phuc tra chi so")
+    up = templates.render("abnormal_consumption", "zalo", {**context, "muc_thay_doi": -42.4})
+    assert "giảm 42 % so với kỳ trước (0 kWh)" in up.body
 
 
 def test_email_has_a_subject_and_keeps_diacritics(ctx):
@@ -149,7 +173,7 @@ def test_render_uses_the_admins_template_and_reset_restores_the_default(db_sessi
         "Xong yeu cau YC2611-000007. Tran trong!"
     assert template_store.reset_template("resolved", "sms") is True
     assert templates.render("resolved", "sms", context).body.startswith(
-        "Yeu cau YC2611-000007 da duoc giai quyet xong.")
+        "Yeu cau YC2611-000007 da giai quyet xong.")
     actions = [e.action for e in db_session.query(AuditEvent).filter_by(
         entity="notification_template")]
     assert actions == ["created", "reset"]

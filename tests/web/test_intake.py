@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crm.models import ContactPoint, Customer, Priority, Role, Ticket
+from crm.core.timefmt import LOCAL_TZ
+from crm.models import (Channel, ContactPoint, Customer, Message, Notification, Priority, Role,
+                        Ticket)
 
 
 def _rows(db_session, model) -> list:
@@ -148,3 +150,23 @@ def test_district_staff_get_403(client, login, make, db_session):
     assert client.get("/tickets/new").status_code == 403
     assert client.post("/tickets/new", data=_form(customer_id=customer.id)).status_code == 403
     assert _count(db_session, Ticket) == 0
+
+
+def test_the_caller_is_sent_the_code_the_due_date_and_the_status_link(
+        app, client, login, make, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "CHANNELS", {
+        "SMS_GATEWAY_URL": "https://gw.test/mt", "SMS_GATEWAY_TOKEN": "t",
+        "SMS_GATEWAY_SECRET": "s"})
+    customer = make.customer(phone="+84905123456")
+    login(make.user())
+    client.post("/tickets/new", data=_form(customer_id=customer.id, phone="0905123456",
+                                           type="new_connection", subtype="low_voltage",
+                                           subject="Xin cấp điện mới"))
+    [ticket] = _rows(db_session, Ticket)
+    [notice] = _rows(db_session, Notification)
+    [message] = _rows(db_session, Message)
+    assert notice.event == "ticket_received" and notice.key == f"received:{ticket.id}"
+    assert message.channel == Channel.SMS and message.address == "+84905123456"
+    due = ticket.sla.due_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    assert message.body == (f"Da tiep nhan yeu cau {ticket.code}, han {due}. "
+                            f"Tra cuu: http://cskh.test/status/{ticket.code}")

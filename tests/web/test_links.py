@@ -10,6 +10,9 @@ from crm.models import (AuditEvent, Direction, Message, Role, Status, Ticket, Ti
 from crm.tickets import merge
 from workflows.sla import clock
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 
 def _ticket(make, **kw):
     ticket = make.ticket(**kw)

@@ -1,6 +1,7 @@
 """The notices' admin list (failures visible, retry) and the customer 360 panel."""
 from __future__ import annotations
 
+import responses
 import sqlalchemy as sa
 
 from crm.models import AuditEvent, Notification, NotificationStatus, Role, utcnow
@@ -45,19 +46,27 @@ def test_agents_may_not_see_the_list_nor_retry(client, login, make, db_session):
     assert client.post(f"/admin/notifications/{failed.id}/retry").status_code == 403
 
 
+GATEWAY = {"SMS_GATEWAY_URL": "https://sms.example.vn/api/mt", "SMS_GATEWAY_TOKEN": "gw-token",
+           "SMS_GATEWAY_SECRET": "gw-secret"}
+
+
 def test_a_failed_notice_can_be_queued_again_with_every_channel_allowed(
-        client, login, make, db_session):
+        app, client, login, make, db_session, monkeypatch):
     login(make.user(role=Role.ADMIN))
     customer = make.customer()
     failed = notice(db_session, customer, "c", NotificationStatus.FAILED, error="x",
                     tried=["zalo", "sms"])
     sent = notice(db_session, customer, "d", NotificationStatus.SENT)
-    response = client.post(f"/admin/notifications/{failed.id}/retry")
+    monkeypatch.setitem(app.config, "CHANNELS", dict(GATEWAY))
+    with responses.RequestsMock() as gateway:
+        gateway.post(GATEWAY["SMS_GATEWAY_URL"], status=400, json={"error": "invalid destination"})
+        response = client.post(f"/admin/notifications/{failed.id}/retry")
     assert response.status_code == 303
     db_session.refresh(failed)
-    # No channel is configured in tests: the dispatch after commit fails it again, visibly,
-    # having tried the customer's channels afresh.
+    # The dispatch after commit tries the customer's SMS afresh (only the SMS gateway is
+    # configured here), which refuses it: failed again, visibly.
     assert failed.status == NotificationStatus.FAILED and failed.tried == ["sms"]
+    assert "invalid destination" in failed.last_error
     assert db_session.scalar(sa.select(AuditEvent.action).where(
         AuditEvent.action == "notice_retried", AuditEvent.entity_id == customer.id))
     assert client.post(f"/admin/notifications/{sent.id}/retry").status_code == 303

@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from crm.models import AuditEvent, ContactAttempt, Message, Role, Status
 from crm.tickets import services
 
+# Notices go on configured channels only: these tests expect them written.
+pytestmark = pytest.mark.usefixtures("notice_channels")
+
 SURVEY = {"step": "surveyed", "survey_date": "2026-01-05", "survey_result": "feasible"}
 
 
