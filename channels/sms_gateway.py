@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from channels import register
+from channels import http_pool, register
 from channels.base import (BadPayload, ChannelAdapter, ContactRef, InboundMessage,
                            OutboundMessage, SendResult, WebhookRequest)
 from channels.sms_common import DELIVERED, FAILED, SENT, DeliveryReceipt, header, sender_phone
@@ -96,8 +96,8 @@ class SmsGateway(ChannelAdapter):
                    "brandname": self.settings.get("SMS_GATEWAY_BRANDNAME"),
                    "client_ref": message.idempotency_key}
         try:
-            response = requests.post(
-                self.settings["SMS_GATEWAY_URL"], json=payload, timeout=TIMEOUT,
+            response = http_pool.post_json(
+                self.settings["SMS_GATEWAY_URL"], payload, timeout=TIMEOUT,
                 headers={"Authorization": f"Bearer {self.settings['SMS_GATEWAY_TOKEN']}"})
         except requests.RequestException as exc:
             return SendResult(False, retryable=True, error=f"gateway unreachable: {exc}"[:500])

@@ -76,7 +76,7 @@ class ZaloOA(ChannelAdapter):
     webhook_paths = ("/channels/zalo/webhook",)
     setting_names = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY",
                      "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "ZALO_API_BASE",
-                     "ZALO_OAUTH_BASE", "ZALO_ZNS_TEMPLATE_REPLY")
+                     "ZALO_OAUTH_BASE", "ZALO_ZNS_TEMPLATE_REPLY", "ZALO_ZNS_TEMPLATE_NOTICE")
     #: Builds the token store; `crm.zalo.tokens` replaces it with the database one.
     token_store: Callable[[Mapping, ZaloClient], TokenStore] = SettingsTokens
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from channels import http_pool
 from channels.base import ChannelError
 
 API_BASE = "https://openapi.zalo.me"
@@ -100,7 +101,7 @@ class ZaloClient:
     def refresh(self, app_id: str, app_secret: str, refresh_token: str) -> TokenPair:
         """Spend the single-use refresh token for a new pair; raises RefreshRefused/Unreachable."""
         try:
-            response = requests.post(
+            response = http_pool.post(
                 f"{self.oauth_base}/v4/oa/access_token", timeout=TIMEOUT,
                 headers={"secret_key": app_secret},
                 data={"refresh_token": refresh_token, "app_id": app_id,
@@ -117,8 +118,8 @@ class ZaloClient:
 
     def _post_json(self, url: str, access_token: str, body: dict) -> ZaloReply:
         try:
-            response = requests.post(url, json=body, timeout=TIMEOUT,
-                                     headers={"access_token": access_token})
+            response = http_pool.post_json(url, body, timeout=TIMEOUT,
+                                           headers={"access_token": access_token})
         except requests.RequestException as exc:
             raise ZaloUnreachable(f"Zalo unreachable: {exc}") from None
         data = _json_body(response)

@@ -20,8 +20,9 @@ CHANNEL_SETTINGS = (
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE",
     "ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN",
     "ZALO_API_BASE", "ZALO_OAUTH_BASE",
-    # the App Secret (OAuth token refresh) and the ZNS template for replies after 7 days
-    "ZALO_APP_SECRET", "ZALO_ZNS_TEMPLATE_REPLY",
+    # the App Secret (OAuth token refresh) and the ZNS templates for replies and notices
+    # Zalo refused (after 7 days, or to a user who does not follow the OA)
+    "ZALO_APP_SECRET", "ZALO_ZNS_TEMPLATE_REPLY", "ZALO_ZNS_TEMPLATE_NOTICE",
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE",
     "IMAP_URL", "SMTP_URL", "MAIL_FROM", "INBOUND_EMAIL_TOKEN",
     # the Vietnamese SMS gateway (brandname / short code) beside Twilio

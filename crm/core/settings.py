@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "notification_channels": ["zalo", "sms", "email"],  # fallback order after the preferred one
     "notification_quiet_hours": ["21:00", "07:00"],      # non-urgent notices wait until the end
     "bill_notices_per_minute": 20000,       # bill notices made due per minute (provider rates)
+    # sends per second per channel adapter, for every dispatcher together (0 or absent: none)
+    "notification_rate_limits": {"sms_gateway": 300, "zalo_oa": 100, "twilio_sms": 30,
+                                 "email": 20, "telegram": 30},
     "csat_survey_enabled": True,            # ask a 1–10 score when a ticket is resolved
     "csat_reply_hours": 72,                 # a survey unanswered this long expires
     "csat_target": 8.05,                    # the corporate target shown on the CSAT page

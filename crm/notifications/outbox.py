@@ -17,7 +17,7 @@ from crm.extensions import db
 from crm.models import (Channel, Customer, DeliveryStatus, Direction, Message, Notification,
                         NotificationStatus, Ticket, utcnow)
 from crm.notifications import choice
-from crm.notifications.templates import TemplateError, render as render_template
+from crm.notifications.templates import TemplateError, edited_templates, render as render_template
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ def wake() -> None:
         queue.enqueue(DRAIN_JOB, queue="notifications")
 
 
-def render(notification: Notification, channel: str) -> tuple[str | None, str]:
+def render(notification: Notification, channel: str,
+           edited: dict | None = None) -> tuple[str | None, str]:
     """(subject, body) for `channel`.
 
     Every notice is rendered from its event's template (`crm.notifications.templates`).
@@ -77,7 +78,7 @@ def render(notification: Notification, channel: str) -> tuple[str | None, str]:
     context = notification.context or {}
     if context.get("text"):
         return context.get("subject"), str(context["text"])
-    rendered = render_template(notification.event, channel, context)
+    rendered = render_template(notification.event, channel, context, edited)
     return rendered.subject, rendered.body
 
 
@@ -96,6 +97,7 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
     tickets = {t.id: t for t in db.session.scalars(sa.select(Ticket).where(
         Ticket.id.in_({n.ticket_id for n in todo if n.ticket_id})))} \
         if any(n.ticket_id for n in todo) else {}
+    edited = edited_templates()
     planned = []
     for notification in todo:
         ticket = tickets.get(notification.ticket_id)
@@ -107,9 +109,9 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
             continue
         channel = options[0]
         try:
-            subject, body = render(notification, channel)
+            subject, body = render(notification, channel, edited)
         except TemplateError as exc:        # an edited template this context cannot fill
-            unrenderable(notification, str(exc))
+            give_up(notification, str(exc))
             continue
         if channel == Channel.EMAIL and subject is None and ticket is not None:
             subject = f"[{ticket.code}] {ticket.subject}"
@@ -132,10 +134,12 @@ def prepare(notifications: list[Notification], facts: choice.Facts | None = None
     db.session.flush()
 
 
-def unrenderable(notification: Notification, error: str) -> None:
-    """The template cannot be filled: the notice fails at once, visibly (no retry helps)."""
-    notification.status, notification.last_error = NotificationStatus.FAILED, error[:500]
-    notification.claimed_until = None
+def give_up(notification: Notification, error: str,
+            status: NotificationStatus | None = None) -> None:
+    """Nothing left to try (no channel, or a template the context cannot fill: no retry
+    helps): the notice is failed (or skipped), visibly, and audited."""
+    notification.status = status or NotificationStatus.FAILED
+    notification.last_error, notification.claimed_until = error[:500], None
     audit.record("customer", notification.customer_id, "notice_failed",
                  {"event": [None, notification.event], "key": [None, notification.key],
                   "error": [None, error[:200]]},
@@ -164,4 +168,4 @@ def _hint(notification: Notification) -> str | None:
         Ticket.id == notification.ticket_id)))
 
 
-__all__ = ["notify", "by_key", "wake", "prepare", "first_message", "render"]
+__all__ = ["notify", "by_key", "wake", "prepare", "first_message", "render", "give_up"]

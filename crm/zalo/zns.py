@@ -1,13 +1,15 @@
 """ZNS (Zalo Notification Service): pre-approved template messages sent to a phone number.
 
-Two uses: notices to customers who do not follow the OA, and agents' replies that Zalo
-refused because the 7-day customer-service window is over ("zalo:outside_window") or the
-user does not follow the OA ("zalo:not_follower"): `fallback_for(message)` re-sends such a
-reply through the agent-reply template ZALO_ZNS_TEMPLATE_REPLY when one is configured.
+Messages Zalo refused because the 7-day customer-service window is over
+("zalo:outside_window") or the user does not follow the OA ("zalo:not_follower") go again
+as a template: `fallback_for(message)` re-sends an agent's reply through the agent-reply
+template ZALO_ZNS_TEMPLATE_REPLY, and `notice_fallback(message, customer)` gives a notice
+(`crm.notifications`) its ZNS attempt, through ZALO_ZNS_TEMPLATE_NOTICE, before SMS.
 
 A ZNS message is an outbound Message like any other (channel zalo, address = the phone,
-meta["zns"] = template id and parameters), on the same thread, sent by the same job
-through the Zalo adapter, so it is tracked, retried and never sent twice.
+meta["zns"] = template id and parameters), on the same thread, sent the way the refused
+message was (the send job, or the notifications dispatcher for a notice) through the Zalo
+adapter, so it is tracked, retried and never sent twice.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from channels.base import ContactRef, OutboundMessage, SendResult
 from channels.zalo import NOT_FOLLOWER, OUTSIDE_WINDOW
 from crm.extensions import db
 from crm.inbox.services import ReplyError, queue_outbound
-from crm.models import Channel, ContactKind, ContactPoint, Customer, Message, Ticket, User
+from crm.models import (Channel, ContactKind, ContactPoint, Customer, DeliveryStatus, Direction,
+                        Message, Ticket, User)
 
 #: Refusals of a CS message that a ZNS template can get around.
 FALLBACK_ERRORS = frozenset({OUTSIDE_WINDOW, NOT_FOLLOWER})
@@ -77,6 +80,39 @@ def fallback_for(message: Message) -> Message | None:
     return fallback
 
 
+def notice_fallback(message: Message, customer: Customer) -> Message | None:
+    """The ZNS message that carries a notice whose Zalo message was refused for
+    FALLBACK_ERRORS: the notice's next attempt, before SMS. Flushes.
+
+    Not queued for sending: the notifications dispatcher sends it as it sends every notice
+    (its own message, so its own idempotency key). The template ZALO_ZNS_TEMPLATE_NOTICE
+    takes the agent-reply template's parameters, `ticket_code` being the ticket's code or,
+    for a notice without a ticket, the customer's code. None when ZNS cannot help: not such
+    a refusal, already a ZNS message, no template, no phone (the dispatcher then tries SMS).
+    """
+    meta = dict(message.meta or {})
+    if message.channel != Channel.ZALO or message.error not in FALLBACK_ERRORS \
+            or meta.get("zns"):
+        return None
+    template = current_app.config["CHANNELS"].get("ZALO_ZNS_TEMPLATE_NOTICE")
+    phone = _phone_of(customer) if template else None
+    if phone is None:
+        return None
+    params = reply_params(customer, message)
+    if message.ticket_id is None:
+        params["ticket_code"] = _cut(customer.code or "", REPLY_PARAMS["ticket_code"])
+    fallback = Message(
+        ticket_id=message.ticket_id, customer_id=customer.id, channel=Channel.ZALO,
+        direction=Direction.OUTBOUND, address=phone, body=message.body,
+        status=DeliveryStatus.QUEUED, meta={
+            "event": meta.get("event"), "fallback_for": message.id,
+            "zns": {"template_id": str(template), "params": params}})
+    db.session.add(fallback)
+    db.session.flush()
+    message.meta = {**meta, "fallback_message_id": fallback.id}
+    return fallback
+
+
 def reply_params(customer: Customer, message: Message) -> dict[str, str]:
     """The agent-reply template's parameters, each cut to the length Zalo accepts."""
     values = {"customer_name": customer.name,
@@ -98,4 +134,5 @@ def _phone_of(customer: Customer) -> str | None:
     return contact.value if contact else None
 
 
-__all__ = ["FALLBACK_ERRORS", "send", "queue_template", "fallback_for", "reply_params"]
+__all__ = ["FALLBACK_ERRORS", "send", "queue_template", "fallback_for", "notice_fallback",
+           "reply_params"]
