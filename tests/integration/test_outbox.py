@@ -19,6 +19,7 @@ from crm.inbox.ingest import ingest
 from crm.models import (AuditEvent, Channel, ContactKind, ContactPoint, DeliveryStatus, Message,
                         Notification, NotificationStatus, NotificationTemplate, utcnow)
 from crm.notifications import choice, consent, dispatch, outbox
+from tests.support.office_hours import office_hours
 from crm.tickets.notify import notify_customer, notify_customer_about
 from tests.support.smtp_server import SmtpServer
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.usefixtures("notice_channels")
 
 GATEWAY = {"SMS_GATEWAY_URL": "https://sms.example.vn/api/mt", "SMS_GATEWAY_TOKEN": "gw-token",
            "SMS_GATEWAY_SECRET": "gw-secret"}
-DAYTIME = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)        # 10:00 in Vietnam
 _ids = count(1)
 
 
@@ -40,13 +40,7 @@ def sms_gateway(app, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def daytime(monkeypatch):
-    """The outbox's clock starts at 10:00 Vietnam time (outside quiet hours) and runs on."""
-    started = utcnow()
-
-    def clock():
-        return DAYTIME + (utcnow() - started)
-    monkeypatch.setattr(outbox, "utcnow", clock)
-    monkeypatch.setattr(dispatch, "utcnow", clock)
+    return office_hours(monkeypatch)
 
 
 def customer_with(make, db_session, *, phone="+84905111222", zalo=None, email=None):

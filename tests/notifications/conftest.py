@@ -2,29 +2,20 @@
 HTTP layer, and no rate-limit budget left over from another test."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 import responses
 
-from crm.models import ContactKind, ContactPoint, utcnow
-from crm.notifications import dispatch, outbox, rate_limit
+from crm.models import ContactKind, ContactPoint
+from crm.notifications import rate_limit
+from tests.support.office_hours import office_hours
 
 GATEWAY = {"SMS_GATEWAY_URL": "https://sms.example.vn/api/mt", "SMS_GATEWAY_TOKEN": "gw-token",
            "SMS_GATEWAY_SECRET": "gw-secret"}
-DAYTIME = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)        # 10:00 in Vietnam
 
 
 @pytest.fixture(autouse=True)
 def daytime(monkeypatch):
-    """The outbox's clock starts at 10:00 Vietnam time (outside quiet hours) and runs on."""
-    started = utcnow()
-
-    def clock():
-        return DAYTIME + (utcnow() - started)
-    monkeypatch.setattr(outbox, "utcnow", clock)
-    monkeypatch.setattr(dispatch, "utcnow", clock)
-    return clock
+    return office_hours(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
