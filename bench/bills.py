@@ -21,7 +21,7 @@ from pathlib import Path
 
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
-from common import load_note, make_app, write_json
+from common import copy_customers, load_note, make_app, write_json
 from dataset import migrate, recreate_database
 
 URL = "postgresql+psycopg://postgres@127.0.0.1/cskh_bench_bills"
@@ -43,11 +43,7 @@ def prepare(rows: int, bad_rows: int, csv_path: Path) -> dict:
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         with raw.cursor() as cursor:
-            with cursor.copy("COPY customers (id, code, name, is_provisional, created_at, "
-                             "updated_at) FROM STDIN") as copy:
-                for n in range(1, rows + 1):
-                    copy.write_row((n, f"PC05AA{n:07d}", f"Khách hàng {n}", False,
-                                    "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z"))
+            copy_customers(cursor, rows, "2020-01-01T00:00:00Z")
             with cursor.copy("COPY bills (customer_id, period, kwh, amount, due_on, "
                              "created_at) FROM STDIN") as copy:
                 for n in range(1, rows + 1):

@@ -150,3 +150,13 @@ def explain(session, statement: str, parameters) -> str:
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
     return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def copy_customers(cursor, rows: int, created_at: str) -> None:
+    """COPY customers 1..rows (code PC05AA0000001 …), as the bill and dispatch benches load
+    them; `cursor` is a psycopg cursor inside the caller's transaction."""
+    with cursor.copy("COPY customers (id, code, name, is_provisional, created_at, "
+                     "updated_at) FROM STDIN") as copy:
+        for n in range(1, rows + 1):
+            copy.write_row((n, f"PC05AA{n:07d}", f"Khách hàng {n}", False, created_at,
+                            created_at))

@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import common  # noqa: F401  (puts the project root on sys.path)
 import sqlalchemy as sa
-from common import load_note, make_app, write_json
+from common import copy_customers, load_note, make_app, write_json
 from dataset import migrate, recreate_database
 
 URL = "postgresql+psycopg://postgres@127.0.0.1/cskh_bench_dispatch"
@@ -74,11 +74,7 @@ def prepare(rows: int) -> None:
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         with raw.cursor() as cursor:
-            with cursor.copy("COPY customers (id, code, name, is_provisional, created_at, "
-                             "updated_at) FROM STDIN") as copy:
-                for n in range(1, rows + 1):
-                    copy.write_row((n, f"PC05AA{n:07d}", f"Khách hàng {n}", False,
-                                    "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"))
+            copy_customers(cursor, rows, "2026-11-01T00:00:00Z")
             with cursor.copy("COPY contact_points (customer_id, kind, value, created_at, "
                              "updated_at) FROM STDIN") as copy:
                 for n in range(1, rows + 1):

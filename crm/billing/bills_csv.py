@@ -8,7 +8,6 @@ amount and the due date are checked here. Amounts may carry thousands separators
 """
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from typing import Iterator, NamedTuple
@@ -34,23 +33,9 @@ class BillRow(NamedTuple):
 
 def read_rows(lines, *, today: date) -> Iterator[BillRow | RowError]:
     """Every data row of the file in order, parsed and checked (see csvfile.read_rows)."""
-    delimiter, seen_data, periods = lines.delimiter, False, {}
-    for text in lines:
-        if '"' in text:
-            try:
-                cells = next(csv.reader((text,), delimiter=delimiter), [])
-            except csv.Error as exc:
-                yield RowError(lines.line, _("Dòng CSV hỏng: %(error)s.", error=str(exc)))
-                continue
-        else:
-            cells = text.rstrip("\r\n").split(delimiter)
-        if not any(cell.strip() for cell in cells):
-            continue
-        if not seen_data and csvfile._is_header(cells):
-            seen_data = True
-            continue
-        seen_data = True
-        yield parse(lines.line, cells, today, periods)
+    periods: dict = {}
+    for cells in csvfile.data_lines(lines):
+        yield cells if isinstance(cells, RowError) else parse(lines.line, cells, today, periods)
 
 
 def parse(line: int, cells: list[str], today: date, periods: dict) -> BillRow | RowError:

@@ -84,13 +84,21 @@ class _Lines:
 
 
 def read_rows(lines: _Lines, *, today: date) -> Iterator[Row | RowError]:
-    """Every data row of the file in order, parsed and checked.
+    """Every data row of the file in order, parsed and checked."""
+    parser = _Parser(today)
+    for cells in data_lines(lines):
+        yield cells if isinstance(cells, RowError) else parser.parse(lines.line, cells)
 
-    Each line is one record: no field of this file needs a line break, and a stray quote
+
+def data_lines(lines: _Lines) -> Iterator[list[str] | RowError]:
+    """The cells of every data line in order (blank lines and a title row skipped), or a
+    RowError for a line the csv module cannot read; `lines.line` is its number.
+
+    Each line is one record: no field of these files needs a line break, and a stray quote
     must not swallow the rest of the file into one field. Lines without quotes are split
     directly (the common case, several times faster than a csv reader per line).
     """
-    parser, delimiter, seen_data = _Parser(today), lines.delimiter, False
+    delimiter, seen_data = lines.delimiter, False
     for text in lines:
         if '"' in text:
             try:
@@ -106,7 +114,7 @@ def read_rows(lines: _Lines, *, today: date) -> Iterator[Row | RowError]:
             seen_data = True
             continue
         seen_data = True
-        yield parser.parse(lines.line, cells)
+        yield cells
 
 
 def open_lines(binary: BinaryIO) -> _Lines:
